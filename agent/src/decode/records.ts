@@ -1,0 +1,312 @@
+import { Flag, KERNEL_KINDS, layout, MemMethod, RecordType, UnlinkOp } from "./abi";
+import { cString, splitNul, text } from "./text";
+
+export class DecodeError extends Error {}
+
+export type Header = {
+  type: number;
+  flags: number;
+  size: number;
+  ktimeNs: bigint;
+  cgroupId: bigint;
+  pid: number;
+  tid: number;
+  ppid: number;
+  uid: number;
+  euid: number;
+  gid: number;
+  comm: string;
+};
+
+/** A walked path: leaf-first components; detached = it did not end at the root of the mount tree. */
+export type WalkedPath = { path: string; detached: boolean };
+
+export type ExecRecord = {
+  kind: "exec";
+  header: Header;
+  exeIno: bigint;
+  exeMtimeNs: bigint;
+  exeDev: number;
+  exeNlink: number;
+  argc: number;
+  filename: string;
+  interp: string | null;
+  exe: WalkedPath;
+  cwd: string;
+  argv: string[];
+  truncated: string[];
+};
+export type ForkRecord = { kind: "fork"; header: Header; childPid: number };
+export type ExitRecord = { kind: "exit"; header: Header; exitCode: number };
+export type UnlinkRecord = {
+  kind: "unlink";
+  header: Header;
+  op: "unlink" | "rename" | "fs_only";
+  inodeKnown: boolean;
+  ino: bigint;
+  dev: number;
+  writecount: number;
+  result: number;
+  path: string;
+  dir: string | null;
+  truncated: boolean;
+};
+export type PtraceRecord = {
+  kind: "ptrace";
+  header: Header;
+  request: bigint;
+  addr: bigint;
+  targetPid: number;
+  result: number;
+};
+export type MemWriteRecord = {
+  kind: "mem_write";
+  header: Header;
+  method: "proc_mem" | "process_vm_writev" | "ptrace_poke";
+  addr: bigint;
+  result: bigint;
+  targetPid: number;
+  request: bigint;
+};
+export type HelloRecord = {
+  kind: "hello";
+  header: Header;
+  realtimeOffsetNs: bigint;
+  abiVersion: number;
+  mode: "tracepoint" | "lsm";
+  ringbufBytes: number;
+  reason: string;
+  kernelRelease: string;
+};
+export type StatsRecord = {
+  kind: "stats";
+  header: Header;
+  realtimeOffsetNs: bigint;
+  emitted: bigint[];
+  dropped: bigint[];
+};
+export type KernelRecord =
+  | ExecRecord
+  | ForkRecord
+  | ExitRecord
+  | UnlinkRecord
+  | PtraceRecord
+  | MemWriteRecord
+  | HelloRecord
+  | StatsRecord;
+
+const H = layout.vigil_header.fields;
+const E = layout.vigil_exec.fields;
+const U = layout.vigil_unlink.fields;
+const P = layout.vigil_ptrace.fields;
+const M = layout.vigil_mem_write.fields;
+const HE = layout.vigil_hello.fields;
+const S = layout.vigil_stats.fields;
+
+export function decodeRecord(buf: Buffer): KernelRecord {
+  if (buf.length < layout.vigil_header.size) {
+    throw new DecodeError(
+      `record of ${buf.length} bytes is shorter than its ${layout.vigil_header.size}-byte header`,
+    );
+  }
+  const header = decodeHeader(buf);
+  if (header.size !== buf.length) {
+    throw new DecodeError(`record header says ${header.size} bytes but the frame holds ${buf.length}`);
+  }
+  switch (header.type) {
+    case RecordType.exec:
+      return decodeExec(buf, header);
+    case RecordType.fork:
+      need(buf, layout.vigil_fork.size, "fork");
+      return { kind: "fork", header, childPid: buf.readUInt32LE(layout.vigil_fork.fields.child_pid[0]) };
+    case RecordType.exit:
+      need(buf, layout.vigil_exit.size, "exit");
+      return { kind: "exit", header, exitCode: buf.readUInt32LE(layout.vigil_exit.fields.exit_code[0]) };
+    case RecordType.unlink:
+      return decodeUnlink(buf, header);
+    case RecordType.ptrace:
+      need(buf, layout.vigil_ptrace.size, "ptrace");
+      return {
+        kind: "ptrace",
+        header,
+        request: buf.readBigInt64LE(P.request[0]),
+        addr: buf.readBigUInt64LE(P.addr[0]),
+        targetPid: buf.readUInt32LE(P.target_pid[0]),
+        result: buf.readInt32LE(P.result[0]),
+      };
+    case RecordType.memWrite:
+      return decodeMemWrite(buf, header);
+    case RecordType.hello:
+      return decodeHello(buf, header);
+    case RecordType.stats:
+      need(buf, layout.vigil_stats.size, "stats");
+      return {
+        kind: "stats",
+        header,
+        realtimeOffsetNs: buf.readBigInt64LE(S.realtime_offset_ns[0]),
+        emitted: u64Array(buf, S.emitted[0]),
+        dropped: u64Array(buf, S.dropped[0]),
+      };
+    default:
+      throw new DecodeError(`unknown record type ${header.type}`);
+  }
+}
+
+function decodeHeader(buf: Buffer): Header {
+  return {
+    type: buf.readUInt16LE(H.type[0]),
+    flags: buf.readUInt16LE(H.flags[0]),
+    size: buf.readUInt32LE(H.size[0]),
+    ktimeNs: buf.readBigUInt64LE(H.ktime_ns[0]),
+    cgroupId: buf.readBigUInt64LE(H.cgroup_id[0]),
+    pid: buf.readUInt32LE(H.pid[0]),
+    tid: buf.readUInt32LE(H.tid[0]),
+    ppid: buf.readUInt32LE(H.ppid[0]),
+    uid: buf.readUInt32LE(H.uid[0]),
+    euid: buf.readUInt32LE(H.euid[0]),
+    gid: buf.readUInt32LE(H.gid[0]),
+    comm: cString(buf, H.comm[0], H.comm[0] + H.comm[1]),
+  };
+}
+
+function need(buf: Buffer, size: number, what: string): void {
+  if (buf.length < size)
+    throw new DecodeError(`${what} record of ${buf.length} bytes is shorter than ${size}`);
+}
+
+/** Cuts the record's tail into consecutive strings of the given lengths, checking they fit. */
+function tail(buf: Buffer, start: number, lengths: number[], what: string): Array<[number, number]> {
+  const total = lengths.reduce((sum, n) => sum + n, 0);
+  if (start + total > buf.length) {
+    throw new DecodeError(
+      `${what} record: its strings (${lengths.join(" + ")} bytes) run past its end (${buf.length - start} bytes)`,
+    );
+  }
+  let at = start;
+  return lengths.map((n) => {
+    const span: [number, number] = [at, at + n];
+    at += n;
+    return span;
+  });
+}
+
+function walked(buf: Buffer, [start, end]: [number, number], detached: boolean): WalkedPath {
+  const components = splitNul(buf, start, end).reverse();
+  if (detached) return { path: components.join("/"), detached };
+  return { path: `/${components.join("/")}`, detached };
+}
+
+function decodeExec(buf: Buffer, header: Header): ExecRecord {
+  need(buf, layout.vigil_exec.size, "exec");
+  const [filename, interp, exe, cwd, argv] = tail(
+    buf,
+    layout.vigil_exec.size,
+    [E.filename_len, E.interp_len, E.exe_len, E.cwd_len, E.argv_len].map(([offset]) =>
+      buf.readUInt16LE(offset),
+    ),
+    "exec",
+  ) as [[number, number], [number, number], [number, number], [number, number], [number, number]];
+  const flags = header.flags;
+  const truncated: string[] = [];
+  if (flags & Flag.filenameTruncated) truncated.push("process.filename");
+  if (flags & Flag.exeTruncated) truncated.push("process.exe");
+  if (flags & Flag.cwdTruncated) truncated.push("process.cwd");
+  if (flags & Flag.argvTruncated) truncated.push("process.argv");
+  if (flags & Flag.interpTruncated) truncated.push("script.interpreter");
+  return {
+    kind: "exec",
+    header,
+    exeIno: buf.readBigUInt64LE(E.exe_ino[0]),
+    exeMtimeNs: buf.readBigUInt64LE(E.exe_mtime_ns[0]),
+    exeDev: buf.readUInt32LE(E.exe_dev[0]),
+    exeNlink: buf.readUInt32LE(E.exe_nlink[0]),
+    argc: buf.readUInt32LE(E.argc[0]),
+    filename: cString(buf, filename[0], filename[1]),
+    interp: interp[1] > interp[0] ? cString(buf, interp[0], interp[1]) : null,
+    exe: walked(buf, exe, (flags & Flag.exeDetached) !== 0),
+    cwd: walked(buf, cwd, false).path,
+    argv: splitNul(buf, argv[0], argv[1]),
+    truncated,
+  };
+}
+
+const unlinkOps = {
+  [UnlinkOp.unlink]: "unlink",
+  [UnlinkOp.rename]: "rename",
+  [UnlinkOp.fsOnly]: "fs_only",
+} as const;
+
+function decodeUnlink(buf: Buffer, header: Header): UnlinkRecord {
+  need(buf, layout.vigil_unlink.size, "unlink");
+  const opCode = buf.readUInt32LE(U.op[0]);
+  const op = unlinkOps[opCode as keyof typeof unlinkOps];
+  if (!op) throw new DecodeError(`unlink record: unknown operation ${opCode}`);
+  const [path, dir] = tail(
+    buf,
+    layout.vigil_unlink.size,
+    [buf.readUInt16LE(U.path_len[0]), buf.readUInt16LE(U.dir_len[0])],
+    "unlink",
+  ) as [[number, number], [number, number]];
+  return {
+    kind: "unlink",
+    header,
+    op,
+    inodeKnown: (header.flags & Flag.inodeKnown) !== 0,
+    ino: buf.readBigUInt64LE(U.ino[0]),
+    dev: buf.readUInt32LE(U.dev[0]),
+    writecount: buf.readInt32LE(U.writecount[0]),
+    result: buf.readInt32LE(U.result[0]),
+    path: op === "fs_only" ? walked(buf, path, false).path : cString(buf, path[0], path[1]),
+    dir: dir[1] > dir[0] ? walked(buf, dir, (header.flags & Flag.dirDetached) !== 0).path : null,
+    truncated: (header.flags & Flag.pathTruncated) !== 0,
+  };
+}
+
+const memMethods = {
+  [MemMethod.procMem]: "proc_mem",
+  [MemMethod.processVmWritev]: "process_vm_writev",
+  [MemMethod.ptracePoke]: "ptrace_poke",
+} as const;
+
+function decodeMemWrite(buf: Buffer, header: Header): MemWriteRecord {
+  need(buf, layout.vigil_mem_write.size, "mem_write");
+  const methodCode = buf.readUInt32LE(M.method[0]);
+  const method = memMethods[methodCode as keyof typeof memMethods];
+  if (!method) throw new DecodeError(`mem_write record: unknown method ${methodCode}`);
+  return {
+    kind: "mem_write",
+    header,
+    method,
+    addr: buf.readBigUInt64LE(M.addr[0]),
+    result: buf.readBigInt64LE(M.result[0]),
+    targetPid: buf.readUInt32LE(M.target_pid[0]),
+    request: buf.readBigInt64LE(M.request[0]),
+  };
+}
+
+function decodeHello(buf: Buffer, header: Header): HelloRecord {
+  need(buf, layout.vigil_hello.size, "hello");
+  const [reason, release] = tail(
+    buf,
+    layout.vigil_hello.size,
+    [buf.readUInt16LE(HE.reason_len[0]), buf.readUInt16LE(HE.release_len[0])],
+    "hello",
+  ) as [[number, number], [number, number]];
+  const modeCode = buf.readUInt32LE(HE.mode[0]);
+  if (modeCode !== 1 && modeCode !== 2)
+    throw new DecodeError(`hello record: unknown sensor mode ${modeCode}`);
+  return {
+    kind: "hello",
+    header,
+    realtimeOffsetNs: buf.readBigInt64LE(HE.realtime_offset_ns[0]),
+    abiVersion: buf.readUInt32LE(HE.abi_version[0]),
+    mode: modeCode === 2 ? "lsm" : "tracepoint",
+    ringbufBytes: buf.readUInt32LE(HE.ringbuf_bytes[0]),
+    reason: text(buf, reason[0], Math.max(reason[0], reason[1] - 1)),
+    kernelRelease: text(buf, release[0], Math.max(release[0], release[1] - 1)),
+  };
+}
+
+function u64Array(buf: Buffer, offset: number): bigint[] {
+  return Array.from({ length: KERNEL_KINDS }, (_, i) => buf.readBigUInt64LE(offset + 8 * i));
+}

@@ -1,0 +1,15 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The agent's only reader of process.env. */
+export const env = {
+  sensorPath: process.env.VIGIL_SENSOR ?? join(repoRoot, "bpf", "build", "vigil-sensor"),
+  repoRoot,
+};
+
+export function sensorBuilt(): boolean {
+  return existsSync(env.sensorPath);
+}

@@ -1,0 +1,152 @@
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+
+export type ProcessInfo = {
+  pid: number;
+  ppid: number;
+  comm: string;
+  exe: string;
+  exeDev: number; // user-space st_dev encoding
+  exeIno: bigint;
+  filename: string;
+  argv: string[];
+  cwd: string;
+};
+
+const RECENT_EXITS = 4096;
+
+/** The host's processes, seeded from /proc and kept current from fork, exec and exit records. */
+export class ProcessTable {
+  private readonly live = new Map<number, ProcessInfo>();
+  private readonly exited = new Map<number, ProcessInfo>();
+  private readonly byInode = new Map<string, Set<number>>();
+  private readonly byPath = new Map<string, Set<number>>();
+
+  seedFromProc(procRoot = "/proc"): number {
+    for (const name of readdirSync(procRoot)) {
+      if (!/^\d+$/.test(name)) continue;
+      const info = readProc(procRoot, Number(name));
+      if (info) this.set(info);
+    }
+    return this.live.size;
+  }
+
+  get(pid: number): ProcessInfo | undefined {
+    return this.live.get(pid) ?? this.exited.get(pid);
+  }
+
+  isLive(pid: number): boolean {
+    return this.live.has(pid);
+  }
+
+  fork(parentPid: number, childPid: number, comm: string): ProcessInfo {
+    const parent = this.get(parentPid);
+    const child: ProcessInfo = parent
+      ? { ...parent, pid: childPid, ppid: parentPid, comm }
+      : {
+          pid: childPid,
+          ppid: parentPid,
+          comm,
+          exe: "",
+          exeDev: 0,
+          exeIno: 0n,
+          filename: "",
+          argv: [],
+          cwd: "",
+        };
+    this.set(child);
+    return child;
+  }
+
+  exec(info: ProcessInfo): void {
+    this.set(info);
+  }
+
+  exit(pid: number): void {
+    const info = this.live.get(pid);
+    if (!info) return;
+    this.unindex(info);
+    this.live.delete(pid);
+    this.exited.set(pid, info);
+    if (this.exited.size > RECENT_EXITS) {
+      const oldest = this.exited.keys().next().value;
+      if (oldest !== undefined) this.exited.delete(oldest);
+    }
+  }
+
+  /** Pids of live processes executing the file (dev, ino). */
+  runningInode(dev: number, ino: bigint): number[] {
+    return [...(this.byInode.get(`${dev}:${ino}`) ?? [])];
+  }
+
+  /** Live processes whose executable has this absolute path. */
+  runningPath(path: string): ProcessInfo[] {
+    return [...(this.byPath.get(path) ?? [])].flatMap((pid) => this.live.get(pid) ?? []);
+  }
+
+  private set(info: ProcessInfo): void {
+    const previous = this.live.get(info.pid);
+    if (previous) this.unindex(previous);
+    this.exited.delete(info.pid);
+    this.live.set(info.pid, info);
+    if (info.exe) addTo(this.byPath, info.exe, info.pid);
+    if (info.exeIno) addTo(this.byInode, `${info.exeDev}:${info.exeIno}`, info.pid);
+  }
+
+  private unindex(info: ProcessInfo): void {
+    removeFrom(this.byPath, info.exe, info.pid);
+    removeFrom(this.byInode, `${info.exeDev}:${info.exeIno}`, info.pid);
+  }
+}
+
+function addTo(index: Map<string, Set<number>>, key: string, pid: number): void {
+  const pids = index.get(key);
+  if (pids) pids.add(pid);
+  else index.set(key, new Set([pid]));
+}
+
+function removeFrom(index: Map<string, Set<number>>, key: string, pid: number): void {
+  const pids = index.get(key);
+  if (!pids) return;
+  pids.delete(pid);
+  if (pids.size === 0) index.delete(key);
+}
+
+const DELETED_SUFFIX = " (deleted)";
+
+/** One process from /proc, or null when it is gone or a kernel thread. */
+export function readProc(procRoot: string, pid: number): ProcessInfo | null {
+  const dir = `${procRoot}/${pid}`;
+  try {
+    const stat = readFileSync(`${dir}/stat`, "latin1");
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+    let exe: string;
+    try {
+      exe = readlinkSync(`${dir}/exe`);
+    } catch {
+      return null; // kernel threads have no executable
+    }
+    if (exe.endsWith(DELETED_SUFFIX)) exe = exe.slice(0, -DELETED_SUFFIX.length);
+    const st = statSync(`${dir}/exe`, { bigint: true });
+    const argv = readFileSync(`${dir}/cmdline`).toString("utf8").split("\0");
+    if (argv.at(-1) === "") argv.pop();
+    let cwd = "";
+    try {
+      cwd = readlinkSync(`${dir}/cwd`);
+    } catch {}
+    return {
+      pid,
+      ppid,
+      comm,
+      exe,
+      exeDev: Number(st.dev),
+      exeIno: st.ino,
+      filename: argv[0] ?? "",
+      argv,
+      cwd,
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What every sensor object shares: the record buffer, the ring buffer, counters, and path walking. */
+#ifndef VIGIL_COMMON_BPF_H
+#define VIGIL_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "vigil_abi.h"
+
+#define SCRATCH_SIZE (2 * VIGIL_RECORD_MAX)
+#define OFF_MASK (VIGIL_RECORD_MAX - 1)
+#define NAME_MAX_LEN 256
+#define WALK_DEPTH 48
+#define WALK_BUDGET 4096
+#define ARGV_MAX 16384
+#define FILENAME_MAX_LEN 2048
+#define INTERP_MAX_LEN 512
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Records to user space; the loader sets its size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/* One record under construction per CPU, indexed by CPU (the loader sizes it): larger than the BPF stack,
+ * and larger than the 32 KiB a per-CPU map value may have. */
+struct scratch {
+	char buf[SCRATCH_SIZE];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* [type] = records emitted, [VIGIL_REC_KERNEL_KINDS + type] = records the ring buffer had no room for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * VIGIL_REC_KERNEL_KINDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 slot)
+{
+	__u64 *n = bpf_map_lookup_elem(&counters, &slot);
+	if (n)
+		*n += 1;
+}
+
+static __always_inline void *scratch_record(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline void fill_header(struct vigil_header *h, __u16 type)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	h->type = type;
+	h->flags = 0;
+	h->ktime_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = BPF_CORE_READ(task, cred, uid.val);
+	h->euid = BPF_CORE_READ(task, cred, euid.val);
+	h->gid = BPF_CORE_READ(task, cred, gid.val);
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Sends the first `size` bytes of a scratch record; a full ring buffer is counted, never silent. */
+static __always_inline void emit(void *rec, __u32 size)
+{
+	struct vigil_header *h = rec;
+	__u32 type = h->type & (VIGIL_REC_KERNEL_KINDS - 1);
+
+	if (size > VIGIL_RECORD_MAX)
+		size = VIGIL_RECORD_MAX;
+	h->size = size;
+	if (bpf_ringbuf_output(&events, rec, size, 0) == 0)
+		count(type);
+	else
+		count(VIGIL_REC_KERNEL_KINDS + type);
+}
+
+static __always_inline __u32 put_user_str(char *rec, __u32 off, const char *src, __u32 max)
+{
+	long n = bpf_probe_read_user_str(rec + (off & OFF_MASK), max, src);
+	return n > 0 ? n : 0;
+}
+
+static __always_inline __u32 put_kernel_str(char *rec, __u32 off, const char *src, __u32 max)
+{
+	long n = bpf_probe_read_kernel_str(rec + (off & OFF_MASK), max, src);
+	return n > 0 ? n : 0;
+}
+
+struct walk {
+	__u32 len;
+	bool truncated;
+	bool detached;
+};
+
+#define WALK_TRUNCATED (1U << 16)
+#define WALK_DETACHED (1U << 17)
+
+/*
+ * Writes the components of (dentry, mnt) leaf first, crossing mount points to the root of the mount tree:
+ * the bounded walk d_path does (bpf_d_path is not allowed from tracepoints). A global function, so the
+ * verifier checks it once rather than once per path of every caller. Returns len | WALK_* flags.
+ */
+__noinline int walk_path_global(struct scratch *rec, __u32 off, __u64 dentry_ptr, __u64 vfsmnt_ptr)
+{
+	struct dentry *dentry = (struct dentry *)dentry_ptr;
+	struct vfsmount *vfsmnt = (struct vfsmount *)vfsmnt_ptr;
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	__u32 len = 0;
+
+	if (!rec)
+		return 0;
+	for (int i = 0; i < WALK_DEPTH; i++) {
+		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+		if (dentry == mnt_root) {
+			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+			if (mnt == mnt_parent || !mnt_parent)
+				return len;
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mnt_parent;
+			vfsmnt = &mnt->mnt;
+			continue;
+		}
+		if (len > WALK_BUDGET - NAME_MAX_LEN)
+			return len | WALK_TRUNCATED;
+		long n = bpf_probe_read_kernel_str(rec->buf + ((off + len) & OFF_MASK), NAME_MAX_LEN,
+						   BPF_CORE_READ(dentry, d_name.name));
+		if (n > 0)
+			len = (len + n) & (WALK_BUDGET - 1);
+		if (dentry == parent || !parent)
+			return len | WALK_DETACHED;
+		dentry = parent;
+	}
+	return len | WALK_TRUNCATED;
+}
+
+/* A pointer's value as a plain number: global functions refuse the trusted pointers tp_btf programs get. */
+static __always_inline __u64 scalar_of(const void *ptr)
+{
+	__u64 value = 0;
+	bpf_probe_read_kernel(&value, sizeof(value), &ptr);
+	return value;
+}
+
+static __always_inline struct walk walk_path(char *rec, __u32 off, struct dentry *dentry, struct vfsmount *vfsmnt)
+{
+	int r = walk_path_global((struct scratch *)rec, off, scalar_of(dentry), scalar_of(vfsmnt));
+	struct walk w = {
+		.len = r & (WALK_BUDGET - 1),
+		.truncated = r & WALK_TRUNCATED,
+		.detached = r & WALK_DETACHED,
+	};
+	return w;
+}
+
+static __always_inline __u32 kernel_dev(struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_sb, s_dev);
+}
+
+#endif

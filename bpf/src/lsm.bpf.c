@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* LSM mode (KRSI): the same records as tracepoint mode, from BPF LSM hooks. Observe-only for now: every hook allows. */
+#include "common.bpf.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define FMODE_WRITE 0x2
+#define PTRACE_MODE_ATTACH 0x02
+#define PTRACE_TRACEME 0
+#define PTRACE_ATTACH 16
+
+/* The loader's mode probe: it sets canary_tgid to its own pid, opens a file after attach and expects a hit. */
+const volatile __u32 canary_tgid = 0;
+__u64 canary_hits = 0;
+
+/*
+ * The one place a policy decision plugs in (enforcement is a later issue): a hook's return value and the result of
+ * the record it sends. 0 allows; a deny will return -EPERM here.
+ */
+static __always_inline int verdict(const struct vigil_header *h)
+{
+	return 0;
+}
+
+struct inode___pre67 {
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 mtime_ns(struct inode *inode)
+{
+	if (bpf_core_field_exists(inode->i_mtime_sec))
+		return BPF_CORE_READ(inode, i_mtime_sec) * 1000000000ULL + BPF_CORE_READ(inode, i_mtime_nsec);
+	struct inode___pre67 *old = (void *)inode;
+	return BPF_CORE_READ(old, i_mtime.tv_sec) * 1000000000ULL + BPF_CORE_READ(old, i_mtime.tv_nsec);
+}
+
+/* ---- exec ---- */
+
+struct argv_walk {
+	unsigned long p; /* next string in the new mm */
+	__u32 off;
+	__u32 len;
+	bool truncated;
+};
+
+/* bpf_loop callback: appends one argument; stops at the first one that is unreadable or does not fit. */
+static long put_arg(__u64 i, void *ctx)
+{
+	struct argv_walk *a = ctx;
+	char *rec = scratch_record();
+	__u32 len = a->len;
+
+	if (!rec || len >= ARGV_MAX) {
+		a->truncated = true;
+		return 1;
+	}
+	__u32 room = ARGV_MAX - len;
+	long n = bpf_probe_read_user_str(rec + ((a->off + len) & OFF_MASK), room, (const char *)a->p);
+	if (n <= 0) {
+		a->truncated = true;
+		return 1;
+	}
+	a->len = len + n;
+	a->p += n;
+	if (n == room) {
+		a->truncated = true;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * bprm_committed_creds: past the point of no return, with current->mm, exe_file, argc and creds final. A void hook:
+ * an exec verdict will need bprm_check_security. mm->arg_start is set later (setup_arg_pages), so argv is read
+ * string by string from bprm->p, which points at the argc strings in the new mm, now current's.
+ */
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
+{
+	char *rec = scratch_record();
+	if (!rec)
+		return 0;
+	struct vigil_exec *e = (void *)rec;
+	fill_header(&e->hdr, VIGIL_REC_EXEC);
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	struct inode *inode = BPF_CORE_READ(exe, f_inode);
+	int argc = BPF_CORE_READ(bprm, argc);
+	e->exe_ino = BPF_CORE_READ(inode, i_ino);
+	e->exe_dev = kernel_dev(inode);
+	e->exe_nlink = BPF_CORE_READ(inode, __i_nlink);
+	e->exe_mtime_ns = mtime_ns(inode);
+	e->argc = argc;
+	e->pad = 0;
+
+	__u32 off = sizeof(*e);
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	const char *interp = BPF_CORE_READ(bprm, interp);
+	__u32 n = put_kernel_str(rec, off, filename, FILENAME_MAX_LEN);
+	if (n == FILENAME_MAX_LEN)
+		e->hdr.flags |= VIGIL_F_FILENAME_TRUNCATED;
+	e->filename_len = n;
+	off += n;
+
+	n = 0;
+	if (interp != filename) {
+		n = put_kernel_str(rec, off, interp, INTERP_MAX_LEN);
+		if (n == INTERP_MAX_LEN)
+			e->hdr.flags |= VIGIL_F_INTERP_TRUNCATED;
+	}
+	e->interp_len = n;
+	off += n;
+
+	struct walk w = walk_path(rec, off, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt));
+	if (w.truncated)
+		e->hdr.flags |= VIGIL_F_EXE_TRUNCATED;
+	if (w.detached)
+		e->hdr.flags |= VIGIL_F_EXE_DETACHED;
+	e->exe_len = w.len;
+	off += w.len;
+
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	w = walk_path(rec, off, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt));
+	if (w.truncated)
+		e->hdr.flags |= VIGIL_F_CWD_TRUNCATED;
+	e->cwd_len = w.len;
+	off += w.len;
+
+	/* Every string takes at least one byte, so no more than ARGV_MAX of them can fit. */
+	struct argv_walk a = {.p = BPF_CORE_READ(bprm, p), .off = off};
+	__u32 nr = argc > 0 ? argc : 0;
+	if (nr > ARGV_MAX) {
+		nr = ARGV_MAX;
+		a.truncated = true;
+	}
+	if (nr)
+		bpf_loop(nr, put_arg, &a, 0);
+	if (a.truncated)
+		e->hdr.flags |= VIGIL_F_ARGV_TRUNCATED;
+	__u32 len = a.len & OFF_MASK; /* a no-op (len <= ARGV_MAX) that keeps the bound the verifier lost on the stack */
+	e->argv_len = len;
+	off += len;
+
+	emit(rec, off);
+	return 0;
+}
+
+/* ---- unlink_running: a file being executed is removed or replaced ---- */
+
+/*
+ * Inode hooks have no vfsmount, so LSM unlink paths are always fs-relative walks (as for FS_ONLY), whatever the op:
+ * path_len covers the walked components, dir_len is 0. Called before the filesystem acts, so result is the verdict.
+ */
+static __always_inline int running_removed(struct dentry *dentry, __u32 op)
+{
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	__s32 writecount = BPF_CORE_READ(inode, i_writecount.counter);
+
+	if (writecount >= 0)
+		return 0; /* nobody executes it (or a negative dentry: nothing is replaced) */
+	char *rec = scratch_record();
+	if (!rec)
+		return 0;
+	struct vigil_unlink *u = (void *)rec;
+	fill_header(&u->hdr, VIGIL_REC_UNLINK);
+	u->hdr.flags = VIGIL_F_INODE_KNOWN;
+	u->ino = BPF_CORE_READ(inode, i_ino);
+	u->dev = kernel_dev(inode);
+	u->writecount = writecount;
+	u->op = op;
+	u->pad = 0;
+	struct walk w = walk_path(rec, sizeof(*u), dentry, NULL);
+	if (w.truncated)
+		u->hdr.flags |= VIGIL_F_PATH_TRUNCATED;
+	u->path_len = w.len;
+	u->dir_len = 0;
+
+	int ret = verdict(&u->hdr);
+	u->result = ret;
+	emit(rec, sizeof(*u) + w.len);
+	return ret;
+}
+
+SEC("lsm/inode_unlink")
+int BPF_PROG(on_inode_unlink, struct inode *dir, struct dentry *dentry)
+{
+	return running_removed(dentry, VIGIL_UNLINK_OP_FS_ONLY);
+}
+
+/*
+ * The hook has no flags: for RENAME_EXCHANGE, security_inode_rename calls it twice with the sides swapped, so an
+ * exchange with a running binary is reported too (its path does get another file).
+ */
+SEC("lsm/inode_rename")
+int BPF_PROG(on_inode_rename, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
+	     struct dentry *new_dentry)
+{
+	return running_removed(new_dentry, VIGIL_UNLINK_OP_RENAME);
+}
+
+/* ---- ptrace and writes into another process's memory ---- */
+
+static __always_inline int emit_ptrace(__s64 request, __u32 target, __u64 addr)
+{
+	struct vigil_ptrace t = {};
+	fill_header(&t.hdr, VIGIL_REC_PTRACE);
+	t.request = request;
+	t.target_pid = target;
+	t.addr = addr;
+	t.result = verdict(&t.hdr);
+	emit(&t, sizeof(t));
+	return t.result;
+}
+
+/*
+ * ATTACH checks come from ptrace attach/seize but also from /proc/PID/mem opens and process_vm_*: the hook cannot
+ * tell them apart, so all are sent as PTRACE_ATTACH with addr = mode. READ-only checks are /proc reads: too noisy.
+ */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(on_ptrace_access_check, struct task_struct *child, unsigned int mode)
+{
+	if (!(mode & PTRACE_MODE_ATTACH))
+		return 0;
+	return emit_ptrace(PTRACE_ATTACH, BPF_CORE_READ(child, tgid), mode);
+}
+
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(on_ptrace_traceme, struct task_struct *parent)
+{
+	return emit_ptrace(PTRACE_TRACEME, BPF_CORE_READ(parent, tgid), 0);
+}
+
+/* The target pid when `f` is a /proc/<pid>/mem (or /proc/<pid>/task/<tid>/mem) file, else 0. */
+static __always_inline __u32 proc_mem_target(struct file *f)
+{
+	if (!f)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
+		return 0;
+	char name[4] = {};
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	if (name[0] != 'm' || name[1] != 'e' || name[2] != 'm' || name[3] != 0)
+		return 0;
+	struct proc_inode *pi = container_of(inode, struct proc_inode, vfs_inode);
+	return BPF_CORE_READ(pi, pid, numbers[0].nr);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(on_file_open, struct file *file)
+{
+	if (canary_tgid && bpf_get_current_pid_tgid() >> 32 == canary_tgid)
+		__sync_fetch_and_add(&canary_hits, 1);
+
+	if (!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
+		return 0;
+	__u32 target = proc_mem_target(file);
+	if (!target)
+		return 0;
+
+	/* This is the open, not a write: no address or byte count is known yet, so addr and result are 0. */
+	struct vigil_mem_write m = {};
+	fill_header(&m.hdr, VIGIL_REC_MEM_WRITE);
+	m.method = VIGIL_MEM_PROC_MEM;
+	m.target_pid = target;
+	m.result = verdict(&m.hdr);
+	emit(&m, sizeof(m));
+	return m.result;
+}
