@@ -120,7 +120,7 @@ export class Enricher {
     if (record.inodeKnown) {
       if (record.writecount >= 0) return null;
       pids = this.table.runningInode(dev, inode);
-      if (record.op !== "fs_only") path = posix.resolve(record.dir ?? "/", record.path);
+      if (!record.pathWalked) path = posix.resolve(record.dir ?? "/", record.path);
     } else {
       // No filesystem hook saw the inode (tmpfs, xfs, a rename over the file): match the path against executables.
       path = posix.resolve(record.dir ?? "/", record.path);

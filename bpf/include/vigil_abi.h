@@ -43,6 +43,7 @@ enum vigil_flag {
 	VIGIL_F_PATH_TRUNCATED = 1 << 6, /* unlink: path or dir */
 	VIGIL_F_INODE_KNOWN = 1 << 7,    /* unlink: ino/dev/writecount came from the filesystem hook */
 	VIGIL_F_DIR_DETACHED = 1 << 8,
+	VIGIL_F_PATH_WALKED = 1 << 9, /* unlink: path is walked from the dentry to its filesystem's root (inode hooks) */
 };
 
 enum vigil_sensor_mode {
@@ -51,9 +52,8 @@ enum vigil_sensor_mode {
 };
 
 enum vigil_unlink_op {
-	VIGIL_UNLINK_OP_UNLINK = 1,   /* unlink, unlinkat */
-	VIGIL_UNLINK_OP_RENAME = 2,   /* rename*, path is the replaced target */
-	VIGIL_UNLINK_OP_FS_ONLY = 3,  /* filesystem hook outside a traced syscall (io_uring, nfsd): path is fs-relative */
+	VIGIL_UNLINK_OP_UNLINK = 1, /* unlink, unlinkat */
+	VIGIL_UNLINK_OP_RENAME = 2, /* rename*: path is the replaced target */
 };
 
 enum vigil_mem_method {
@@ -105,7 +105,7 @@ struct vigil_exit {
 	__u32 pad;
 };
 
-/* tail: path (as given to the syscall; fs-relative walk for FS_ONLY), dir (walked: cwd or dirfd) */
+/* tail: path (as given to the syscall, or walked when VIGIL_F_PATH_WALKED), dir (walked: cwd or dirfd; or empty) */
 struct vigil_unlink {
 	struct vigil_header hdr;
 	__u64 ino;

@@ -145,7 +145,7 @@ __noinline int walk_path_global(struct scratch *rec, __u32 off, __u64 dentry_ptr
 		long n = bpf_probe_read_kernel_str(rec->buf + ((off + len) & OFF_MASK), NAME_MAX_LEN,
 						   BPF_CORE_READ(dentry, d_name.name));
 		if (n > 0)
-			len = (len + n) & (WALK_BUDGET - 1);
+			len = (len + n) & (2 * WALK_BUDGET - 1); /* len + n <= WALK_BUDGET: the mask only keeps the bound */
 		if (dentry == parent || !parent)
 			return len | WALK_DETACHED;
 		dentry = parent;
@@ -165,7 +165,7 @@ static __always_inline struct walk walk_path(char *rec, __u32 off, struct dentry
 {
 	int r = walk_path_global((struct scratch *)rec, off, scalar_of(dentry), scalar_of(vfsmnt));
 	struct walk w = {
-		.len = r & (WALK_BUDGET - 1),
+		.len = r & (2 * WALK_BUDGET - 1),
 		.truncated = r & WALK_TRUNCATED,
 		.detached = r & WALK_DETACHED,
 	};

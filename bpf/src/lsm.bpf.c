@@ -148,7 +148,7 @@ int BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 /* ---- unlink_running: a file being executed is removed or replaced ---- */
 
 /*
- * Inode hooks have no vfsmount, so LSM unlink paths are always fs-relative walks (as for FS_ONLY), whatever the op:
+ * Inode hooks have no vfsmount, so LSM unlink paths are always fs-relative walks (VIGIL_F_PATH_WALKED):
  * path_len covers the walked components, dir_len is 0. Called before the filesystem acts, so result is the verdict.
  */
 static __always_inline int running_removed(struct dentry *dentry, __u32 op)
@@ -163,7 +163,7 @@ static __always_inline int running_removed(struct dentry *dentry, __u32 op)
 		return 0;
 	struct vigil_unlink *u = (void *)rec;
 	fill_header(&u->hdr, VIGIL_REC_UNLINK);
-	u->hdr.flags = VIGIL_F_INODE_KNOWN;
+	u->hdr.flags = VIGIL_F_INODE_KNOWN | VIGIL_F_PATH_WALKED;
 	u->ino = BPF_CORE_READ(inode, i_ino);
 	u->dev = kernel_dev(inode);
 	u->writecount = writecount;
@@ -184,7 +184,7 @@ static __always_inline int running_removed(struct dentry *dentry, __u32 op)
 SEC("lsm/inode_unlink")
 int BPF_PROG(on_inode_unlink, struct inode *dir, struct dentry *dentry)
 {
-	return running_removed(dentry, VIGIL_UNLINK_OP_FS_ONLY);
+	return running_removed(dentry, VIGIL_UNLINK_OP_UNLINK);
 }
 
 /*
@@ -207,9 +207,10 @@ static __always_inline int emit_ptrace(__s64 request, __u32 target, __u64 addr)
 	t.request = request;
 	t.target_pid = target;
 	t.addr = addr;
-	t.result = verdict(&t.hdr);
+	int ret = verdict(&t.hdr);
+	t.result = ret;
 	emit(&t, sizeof(t));
-	return t.result;
+	return ret;
 }
 
 /*
@@ -263,7 +264,8 @@ int BPF_PROG(on_file_open, struct file *file)
 	fill_header(&m.hdr, VIGIL_REC_MEM_WRITE);
 	m.method = VIGIL_MEM_PROC_MEM;
 	m.target_pid = target;
-	m.result = verdict(&m.hdr);
+	int ret = verdict(&m.hdr);
+	m.result = ret;
 	emit(&m, sizeof(m));
-	return m.result;
+	return ret;
 }

@@ -264,11 +264,11 @@ int BPF_PROG(on_ext4_unlink, struct inode *dir, struct dentry *dentry)
 		return 0;
 	struct vigil_unlink *u = (void *)rec;
 	fill_header(&u->hdr, VIGIL_REC_UNLINK);
-	u->hdr.flags = VIGIL_F_INODE_KNOWN;
+	u->hdr.flags = VIGIL_F_INODE_KNOWN | VIGIL_F_PATH_WALKED; /* no syscall: io_uring, nfsd, overlayfs */
 	u->ino = BPF_CORE_READ(inode, i_ino);
 	u->dev = kernel_dev(inode);
 	u->writecount = writecount;
-	u->op = VIGIL_UNLINK_OP_FS_ONLY;
+	u->op = VIGIL_UNLINK_OP_UNLINK;
 	u->result = 0;
 	u->pad = 0;
 	struct walk w = walk_path(rec, sizeof(*u), dentry, NULL);

@@ -98,19 +98,24 @@ export async function tail(options: TailOptions): Promise<number> {
   return code;
 }
 
+/** Host strings are hostile: control characters (newlines, terminal escapes) are shown escaped. */
+function shown(value: string): string {
+  return /[\u0000-\u001f\u007f-\u009f]/.test(value) ? JSON.stringify(value) : value;
+}
+
 function describe(event: VigilEvent): string {
-  const who = `${event.process.pid} ${event.process.comm}`;
+  const who = `${event.process.pid} ${shown(event.process.comm)}`;
   switch (event.type) {
     case "exec":
-      return `${event.time} exec      ${who} ${event.process.exe} ${JSON.stringify(event.process.argv)}`;
+      return `${event.time} exec      ${who} ${shown(event.process.exe)} ${JSON.stringify(event.process.argv)}`;
     case "unlink_running":
-      return `${event.time} unlink    ${who} removed running ${event.file.path} (pids ${event.running.pids.join(",")})`;
+      return `${event.time} unlink    ${who} removed running ${shown(event.file.path)} (pids ${event.running.pids.join(",")})`;
     case "ptrace":
-      return `${event.time} ptrace    ${who} ${event.request} -> ${event.target.pid} ${event.target.comm}${event.error ? ` (${event.error})` : ""}`;
+      return `${event.time} ptrace    ${who} ${event.request} -> ${event.target.pid} ${shown(event.target.comm)}${event.error ? ` (${event.error})` : ""}`;
     case "mem_write":
-      return `${event.time} mem_write ${who} ${event.method} -> ${event.target.pid} ${event.target.comm} ${event.bytes ?? event.error} bytes`;
+      return `${event.time} mem_write ${who} ${event.method} -> ${event.target.pid} ${shown(event.target.comm)} ${event.bytes ?? event.error} bytes`;
     case "fork":
-      return `${event.time} fork      ${event.parent.pid} -> ${event.process.pid} ${event.process.comm}`;
+      return `${event.time} fork      ${event.parent.pid} -> ${event.process.pid} ${shown(event.process.comm)}`;
     case "exit":
       return `${event.time} exit      ${who} code ${event.exit.code} signal ${event.exit.signal}`;
   }

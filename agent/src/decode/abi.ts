@@ -27,10 +27,11 @@ export const Flag = {
   pathTruncated: 1 << 6,
   inodeKnown: 1 << 7,
   dirDetached: 1 << 8,
+  pathWalked: 1 << 9,
 } as const;
 
 export const SensorMode = { tracepoint: 1, lsm: 2 } as const;
-export const UnlinkOp = { unlink: 1, rename: 2, fsOnly: 3 } as const;
+export const UnlinkOp = { unlink: 1, rename: 2 } as const;
 export const MemMethod = { procMem: 1, processVmWritev: 2, ptracePoke: 3 } as const;
 
 type Field = readonly [offset: number, size: number];

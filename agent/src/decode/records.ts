@@ -41,8 +41,10 @@ export type ExitRecord = { kind: "exit"; header: Header; exitCode: number };
 export type UnlinkRecord = {
   kind: "unlink";
   header: Header;
-  op: "unlink" | "rename" | "fs_only";
+  op: "unlink" | "rename";
   inodeKnown: boolean;
+  /** path was walked from the dentry to its filesystem's root, not given to a syscall */
+  pathWalked: boolean;
   ino: bigint;
   dev: number;
   writecount: number;
@@ -191,7 +193,10 @@ function tail(buf: Buffer, start: number, lengths: number[], what: string): Arra
 }
 
 function walked(buf: Buffer, [start, end]: [number, number], detached: boolean): WalkedPath {
-  const components = splitNul(buf, start, end).reverse();
+  // A walk that stopped at a filesystem's root (no mount to cross) read that root's name, "/".
+  const components = splitNul(buf, start, end)
+    .filter((name) => name !== "/")
+    .reverse();
   if (detached) return { path: components.join("/"), detached };
   return { path: `/${components.join("/")}`, detached };
 }
@@ -233,7 +238,6 @@ function decodeExec(buf: Buffer, header: Header): ExecRecord {
 const unlinkOps = {
   [UnlinkOp.unlink]: "unlink",
   [UnlinkOp.rename]: "rename",
-  [UnlinkOp.fsOnly]: "fs_only",
 } as const;
 
 function decodeUnlink(buf: Buffer, header: Header): UnlinkRecord {
@@ -247,16 +251,18 @@ function decodeUnlink(buf: Buffer, header: Header): UnlinkRecord {
     [buf.readUInt16LE(U.path_len[0]), buf.readUInt16LE(U.dir_len[0])],
     "unlink",
   ) as [[number, number], [number, number]];
+  const pathWalked = (header.flags & Flag.pathWalked) !== 0;
   return {
     kind: "unlink",
     header,
     op,
     inodeKnown: (header.flags & Flag.inodeKnown) !== 0,
+    pathWalked,
     ino: buf.readBigUInt64LE(U.ino[0]),
     dev: buf.readUInt32LE(U.dev[0]),
     writecount: buf.readInt32LE(U.writecount[0]),
     result: buf.readInt32LE(U.result[0]),
-    path: op === "fs_only" ? walked(buf, path, false).path : cString(buf, path[0], path[1]),
+    path: pathWalked ? walked(buf, path, false).path : cString(buf, path[0], path[1]),
     dir: dir[1] > dir[0] ? walked(buf, dir, (header.flags & Flag.dirDetached) !== 0).path : null,
     truncated: (header.flags & Flag.pathTruncated) !== 0,
   };

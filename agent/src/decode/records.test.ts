@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { recordedRecords } from "../../test/fixtures";
+import { layout } from "./abi";
+import { DecodeError, decodeRecord } from "./records";
+
+const records = recordedRecords();
+const [hello, exec, fork, exit, unlink, ptrace, procMem, stats, vmWritev] = records.map((r) =>
+  decodeRecord(r),
+);
+
+describe("decodeRecord on frames recorded from the sensor", () => {
+  it("decodes the hello record", () => {
+    expect(hello).toMatchObject({ kind: "hello", mode: "tracepoint", abiVersion: 1, ringbufBytes: 16 << 20 });
+    expect(hello?.kind === "hello" && hello.reason).toContain("tracepoint");
+  });
+
+  it("decodes an exec with its resolved exe, cwd and argv", () => {
+    expect(exec).toMatchObject({
+      kind: "exec",
+      header: { comm: "probe-true", uid: 0 },
+      filename: "/tmp/scn-exec.7eYGas/probe-true",
+      exe: { path: "/tmp/scn-exec.7eYGas/probe-true", detached: false },
+      cwd: "/tmp/scn-exec.7eYGas",
+      argv: ["./probe-true", "--alpha", "two words", "tag-2455121035"],
+      argc: 4,
+      interp: null,
+      truncated: [],
+    });
+  });
+
+  it("decodes fork, exit, unlink, ptrace and both memory writes", () => {
+    expect(fork).toMatchObject({ kind: "fork", header: { comm: "bash" } });
+    expect(exit).toMatchObject({ kind: "exit", header: { comm: "probe-true" }, exitCode: 0 });
+    expect(unlink).toMatchObject({
+      kind: "unlink",
+      op: "unlink",
+      inodeKnown: true,
+      path: "/tmp/scn-unlink.1c2vYR/victim",
+      dir: null,
+      result: 0,
+      header: { comm: "rm" },
+    });
+    expect(unlink?.kind === "unlink" && unlink.writecount).toBeLessThan(0);
+    expect(ptrace).toMatchObject({ kind: "ptrace", request: 16n, targetPid: 7645, result: 0 });
+    expect(procMem).toMatchObject({ kind: "mem_write", method: "proc_mem", targetPid: 7687, result: 8n });
+    expect(vmWritev).toMatchObject({
+      kind: "mem_write",
+      method: "process_vm_writev",
+      targetPid: 7729,
+      result: 8n,
+    });
+  });
+
+  it("decodes the kernel's counters", () => {
+    expect(stats?.kind).toBe("stats");
+    if (stats?.kind !== "stats") return;
+    expect(stats.emitted).toHaveLength(8);
+    expect(stats.dropped.every((n) => n === 0n)).toBe(true);
+    expect(stats.emitted[1]).toBeGreaterThan(0n);
+  });
+});
+
+describe("decodeRecord on damaged records", () => {
+  const execRecord = records[1] as Buffer;
+
+  it("refuses a record shorter than its header", () => {
+    expect(() => decodeRecord(execRecord.subarray(0, 40))).toThrow(/shorter than its 64-byte header/);
+  });
+
+  it("refuses a record whose size field disagrees with the frame", () => {
+    expect(() => decodeRecord(execRecord.subarray(0, execRecord.length - 1))).toThrow(
+      /header says \d+ bytes/,
+    );
+  });
+
+  it("refuses string lengths that run past the record", () => {
+    const bad = Buffer.from(execRecord);
+    bad.writeUInt16LE(60000, layout.vigil_exec.fields.argv_len[0]);
+    expect(() => decodeRecord(bad)).toThrow(/run past its end/);
+  });
+
+  it("refuses an unknown record type", () => {
+    const bad = Buffer.from(execRecord);
+    bad.writeUInt16LE(77, layout.vigil_header.fields.type[0]);
+    expect(() => decodeRecord(bad)).toThrow(DecodeError);
+    expect(() => decodeRecord(bad)).toThrow(/unknown record type 77/);
+  });
+
+  it("refuses a fixed-size record cut short", () => {
+    const cut = Buffer.from((records[5] as Buffer).subarray(0, 70));
+    cut.writeUInt32LE(70, layout.vigil_header.fields.size[0]);
+    expect(() => decodeRecord(cut)).toThrow(/ptrace record of 70 bytes is shorter than 88/);
+  });
+});
