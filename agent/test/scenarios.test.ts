@@ -11,13 +11,14 @@ import {
 
 // Every scenario runs while one agent tails the real kernel; then each report is checked against the stream.
 describe("the sensor on the real kernel reports each attack scenario", () => {
-  const reports: ScenarioReport[] = [];
+  const files = scenarioFiles();
+  const reports = new Map<string, ScenarioReport>();
   let result: TailResult;
 
   beforeAll(async () => {
     const tail = await Tail.start();
     try {
-      for (const file of scenarioFiles()) reports.push(await runScenario(file));
+      for (const file of files) reports.set(file, await runScenario(file));
       await new Promise((resolve) => setTimeout(resolve, 1500));
     } finally {
       result = await tail.stop();
@@ -29,16 +30,16 @@ describe("the sensor on the real kernel reports each attack scenario", () => {
   });
 
   it("ran every scenario and stopped cleanly", () => {
-    expect(reports.length).toBe(scenarioFiles().length);
+    expect(reports.size).toBe(files.length);
     expect(result.code).toBe(0);
     expect(result.summary.mode).toBe("tracepoint");
     expect(result.summary.kernel.dropped).toEqual({});
   });
 
-  for (const file of scenarioFiles()) {
+  for (const file of files) {
     const name = file.split("/").slice(-1)[0] ?? file;
     it(`${name}: every expected event is reported, no forbidden one`, () => {
-      const report = reports.find((r, i) => scenarioFiles()[i] === file);
+      const report = reports.get(file);
       expect(report, `scenario ${name} printed no report`).toBeDefined();
       if (!report) return;
       for (const want of report.expect) {

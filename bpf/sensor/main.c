@@ -12,6 +12,8 @@
 #include <bpf/libbpf.h>
 #include "sensor.h"
 
+#define DRAIN_MS 50
+
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
@@ -160,8 +162,10 @@ int main(int argc, char **argv)
 
 	__u64 last_stats = now_ms();
 	while (!err && !stopping) {
-		err = ring_buffer__poll(rb, 100);
+		err = ring_buffer__poll(rb, DRAIN_MS);
 		if (err == -EINTR || err >= 0)
+			err = ring_buffer__consume(rb); /* records below the wake-up threshold */
+		if (err >= 0)
 			err = 0;
 		if (!err && now_ms() - last_stats >= stats_ms) {
 			err = write_stats(&s);

@@ -48,6 +48,13 @@ static bool lsm_active(const char *list)
 	return false;
 }
 
+/* A wake-up per record costs more than the record; batching keeps the loader's share of CPU small. */
+static __u64 wakeup_bytes(const struct sensor *s)
+{
+	__u64 eighth = s->ringbuf_bytes / 8;
+	return eighth < 256 * 1024 ? eighth : 256 * 1024;
+}
+
 static int open_lsm(struct sensor *s)
 {
 	char list[512];
@@ -69,6 +76,7 @@ static int open_lsm(struct sensor *s)
 		return -errno;
 	}
 	s->lsm->rodata->canary_tgid = getpid();
+	s->lsm->rodata->wakeup_bytes = wakeup_bytes(s);
 	bpf_map__set_max_entries(s->lsm->maps.events, s->ringbuf_bytes);
 	bpf_map__set_max_entries(s->lsm->maps.scratch, libbpf_num_possible_cpus());
 	err = lsm_bpf__load(s->lsm);
@@ -105,6 +113,7 @@ static int open_trace(struct sensor *s)
 	s->trace = trace_bpf__open();
 	if (!s->trace)
 		return -errno;
+	s->trace->rodata->wakeup_bytes = wakeup_bytes(s);
 	bpf_map__set_max_entries(s->trace->maps.events, s->ringbuf_bytes);
 	bpf_map__set_max_entries(s->trace->maps.scratch, libbpf_num_possible_cpus());
 	err = trace_bpf__load(s->trace);

@@ -46,6 +46,9 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Wake the loader only once this much is waiting: it also drains on a short timer, so nothing waits long. */
+const volatile __u64 wakeup_bytes = 0;
+
 static __always_inline void count(__u32 slot)
 {
 	__u64 *n = bpf_map_lookup_elem(&counters, &slot);
@@ -86,7 +89,9 @@ static __always_inline void emit(void *rec, __u32 size)
 	if (size > VIGIL_RECORD_MAX)
 		size = VIGIL_RECORD_MAX;
 	h->size = size;
-	if (bpf_ringbuf_output(&events, rec, size, 0) == 0)
+	__u64 wakeup = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										      : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size, wakeup) == 0)
 		count(type);
 	else
 		count(VIGIL_REC_KERNEL_KINDS + type);

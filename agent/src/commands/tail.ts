@@ -100,7 +100,11 @@ export async function tail(options: TailOptions): Promise<number> {
 
 /** Host strings are hostile: control characters (newlines, terminal escapes) are shown escaped. */
 function shown(value: string): string {
-  return /[\u0000-\u001f\u007f-\u009f]/.test(value) ? JSON.stringify(value) : value;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return JSON.stringify(value);
+  }
+  return value;
 }
 
 function describe(event: VigilEvent): string {

@@ -22,13 +22,13 @@ describe("text", () => {
     fc.assert(
       fc.property(noBackslash, (raw) => {
         const bytes = Buffer.from(raw);
-        expect(unescape(text(bytes, 0, bytes.length))).toEqual(bytes);
+        expect(undoEscapes(text(bytes, 0, bytes.length))).toEqual(bytes);
       }),
     );
   });
 });
 
-function unescape(s: string): Buffer {
+function undoEscapes(s: string): Buffer {
   const parts = s.split(/\\x([0-9a-f]{2})/);
   return Buffer.concat(
     parts.map((part, i) => (i % 2 ? Buffer.from([Number.parseInt(part, 16)]) : Buffer.from(part))),
