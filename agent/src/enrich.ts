@@ -30,59 +30,42 @@ export class Enricher {
       case "exec":
         return this.exec(record);
       case "fork": {
-        const child = this.table.fork(record.header.pid, record.childPid, record.header.comm);
-        return {
-          ...this.envelope(record.header, "fork"),
-          type: "fork",
-          process: {
-            ...this.process(record.header, child),
-            pid: child.pid,
-            tid: child.pid,
-            ppid: record.header.pid,
-          },
-          parent: this.ref(record.header.pid),
-        };
+        const { header } = record;
+        const child = this.table.fork(header.pid, record.childPid, header.comm);
+        const process = this.process(header, child);
+        process.pid = child.pid;
+        process.tid = child.pid;
+        process.ppid = header.pid;
+        return Object.assign(this.base(header, "fork", process), { parent: this.ref(header.pid) });
       }
       case "exit": {
         const pid = record.header.pid;
         if (!this.table.isLive(pid) && this.table.get(pid)) return null; // the last two threads both saw live == 0
-        const event: VigilEvent = {
-          ...this.envelope(record.header, "exit"),
-          type: "exit",
-          process: this.process(record.header, this.table.get(pid)),
-          exit: { code: (record.exitCode >> 8) & 0xff, signal: record.exitCode & 0x7f },
-        };
+        const exit = { code: (record.exitCode >> 8) & 0xff, signal: record.exitCode & 0x7f };
+        const event = Object.assign(this.base(record.header, "exit", this.process(record.header)), { exit });
         this.table.exit(pid);
         return event;
       }
       case "unlink":
         return this.unlink(record);
       case "ptrace":
-        return {
-          ...this.envelope(record.header, "ptrace"),
-          type: "ptrace",
-          process: this.process(record.header),
+        return Object.assign(this.base(record.header, "ptrace", this.process(record.header)), {
           request: ptraceRequestName(record.request),
           target: this.ref(record.targetPid),
-          ...(record.result < 0 ? { error: errnoName(record.result) } : {}),
-        };
+          error: record.result < 0 ? errnoName(record.result) : undefined,
+        });
       case "mem_write":
-        return {
-          ...this.envelope(record.header, "mem_write"),
-          type: "mem_write",
-          process: this.process(record.header),
+        return Object.assign(this.base(record.header, "mem_write", this.process(record.header)), {
           method: record.method,
           target: this.ref(record.targetPid),
-          ...(record.result >= 0n
-            ? { bytes: Number(record.result) }
-            : { error: errnoName(Number(record.result)) }),
-        };
+          bytes: record.result >= 0n ? Number(record.result) : undefined,
+          error: record.result < 0n ? errnoName(Number(record.result)) : undefined,
+        });
     }
   }
 
   private exec(record: Extract<KernelRecord, { kind: "exec" }>): VigilEvent {
     const { header } = record;
-    const memfd = record.exe.detached && record.exe.path.startsWith(MEMFD_PREFIX);
     const info: ProcessInfo = {
       pid: header.pid,
       ppid: header.ppid,
@@ -95,21 +78,18 @@ export class Enricher {
       cwd: record.cwd,
     };
     this.table.exec(info);
-    return {
-      ...this.envelope(header, "exec"),
-      type: "exec",
-      process: {
-        ...this.process(header, info),
-        ...(record.exeNlink === 0 ? { exeDeleted: true } : {}),
-        ...(memfd ? { memfd: true } : {}),
-      },
+    const process = this.process(header, info);
+    if (record.exeNlink === 0) process.exeDeleted = true;
+    if (record.exe.detached && record.exe.path.startsWith(MEMFD_PREFIX)) process.memfd = true;
+    return Object.assign(this.base(header, "exec", process), {
       parent: this.ref(header.ppid),
-      file: { path: info.exe, dev: info.exeDev, inode: String(record.exeIno) },
-      ...(record.interp !== null
-        ? { script: { path: posix.resolve(record.cwd, record.filename), interpreter: record.interp } }
-        : {}),
-      ...(record.truncated.length > 0 ? { truncated: record.truncated } : {}),
-    };
+      file: { path: info.exe, dev: info.exeDev, inode: record.exeIno },
+      script:
+        record.interp === null
+          ? undefined
+          : { path: posix.resolve(record.cwd, record.filename), interpreter: record.interp },
+      truncated: record.truncated.length > 0 ? record.truncated : undefined,
+    });
   }
 
   private unlink(record: UnlinkRecord): VigilEvent | null {
@@ -131,24 +111,24 @@ export class Enricher {
       dev = first.exeDev;
       inode = first.exeIno;
     }
-    return {
-      ...this.envelope(record.header, "unlink_running"),
-      type: "unlink_running",
-      process: this.process(record.header),
-      file: { path, dev, inode: String(inode) },
+    return Object.assign(this.base(record.header, "unlink_running", this.process(record.header)), {
+      file: { path, dev, inode },
       running: { pids },
-      ...(record.truncated ? { truncated: ["file.path"] } : {}),
-    };
+      truncated: record.truncated ? ["file.path"] : undefined,
+    });
   }
 
-  private envelope(header: Header, type: VigilEvent["type"]) {
+  /** The fields every event has; JSON leaves out the optional ones set to undefined. */
+  private base<T extends VigilEvent["type"]>(header: Header, type: T, process: Process) {
     return {
       id: `${this.bootId}-${header.ktimeNs.toString(36)}-${header.tid.toString(36)}-${type}`,
+      type,
       time: rfc3339Nanos(header.ktimeNs + this.realtimeOffsetNs),
       host: this.host,
       sensor: this.sensor,
       verdict: "allowed" as const,
       policy: null,
+      process,
     };
   }
 
@@ -165,7 +145,7 @@ export class Enricher {
       filename: info?.filename ?? "",
       argv: info?.argv ?? [],
       cwd: info?.cwd ?? "",
-      cgroupId: String(header.cgroupId),
+      cgroupId: header.cgroupId,
     };
   }
 

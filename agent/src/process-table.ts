@@ -6,7 +6,7 @@ export type ProcessInfo = {
   comm: string;
   exe: string;
   exeDev: number; // user-space st_dev encoding
-  exeIno: bigint;
+  exeIno: string;
   filename: string;
   argv: string[];
   cwd: string;
@@ -48,7 +48,7 @@ export class ProcessTable {
           comm,
           exe: "",
           exeDev: 0,
-          exeIno: 0n,
+          exeIno: "0",
           filename: "",
           argv: [],
           cwd: "",
@@ -74,7 +74,7 @@ export class ProcessTable {
   }
 
   /** Pids of live processes executing the file (dev, ino). */
-  runningInode(dev: number, ino: bigint): number[] {
+  runningInode(dev: number, ino: string): number[] {
     return [...(this.byInode.get(`${dev}:${ino}`) ?? [])];
   }
 
@@ -89,7 +89,7 @@ export class ProcessTable {
     this.exited.delete(info.pid);
     this.live.set(info.pid, info);
     if (info.exe) addTo(this.byPath, info.exe, info.pid);
-    if (info.exeIno) addTo(this.byInode, `${info.exeDev}:${info.exeIno}`, info.pid);
+    if (info.exeIno !== "0") addTo(this.byInode, `${info.exeDev}:${info.exeIno}`, info.pid);
   }
 
   private unindex(info: ProcessInfo): void {
@@ -141,7 +141,7 @@ export function readProc(procRoot: string, pid: number): ProcessInfo | null {
       comm,
       exe,
       exeDev: Number(st.dev),
-      exeIno: st.ino,
+      exeIno: String(st.ino),
       filename: argv[0] ?? "",
       argv,
       cwd,

@@ -8,7 +8,7 @@ export type Header = {
   flags: number;
   size: number;
   ktimeNs: bigint;
-  cgroupId: bigint;
+  cgroupId: string;
   pid: number;
   tid: number;
   ppid: number;
@@ -24,7 +24,7 @@ export type WalkedPath = { path: string; detached: boolean };
 export type ExecRecord = {
   kind: "exec";
   header: Header;
-  exeIno: bigint;
+  exeIno: string; // u64 as decimal: only printed and compared
   exeMtimeNs: bigint;
   exeDev: number;
   exeNlink: number;
@@ -45,7 +45,7 @@ export type UnlinkRecord = {
   inodeKnown: boolean;
   /** path was walked from the dentry to its filesystem's root, not given to a syscall */
   pathWalked: boolean;
-  ino: bigint;
+  ino: string;
   dev: number;
   writecount: number;
   result: number;
@@ -160,7 +160,7 @@ function decodeHeader(buf: Buffer): Header {
     flags: buf.readUInt16LE(H.flags[0]),
     size: buf.readUInt32LE(H.size[0]),
     ktimeNs: buf.readBigUInt64LE(H.ktime_ns[0]),
-    cgroupId: buf.readBigUInt64LE(H.cgroup_id[0]),
+    cgroupId: u64String(buf, H.cgroup_id[0]),
     pid: buf.readUInt32LE(H.pid[0]),
     tid: buf.readUInt32LE(H.tid[0]),
     ppid: buf.readUInt32LE(H.ppid[0]),
@@ -221,7 +221,7 @@ function decodeExec(buf: Buffer, header: Header): ExecRecord {
   return {
     kind: "exec",
     header,
-    exeIno: buf.readBigUInt64LE(E.exe_ino[0]),
+    exeIno: u64String(buf, E.exe_ino[0]),
     exeMtimeNs: buf.readBigUInt64LE(E.exe_mtime_ns[0]),
     exeDev: buf.readUInt32LE(E.exe_dev[0]),
     exeNlink: buf.readUInt32LE(E.exe_nlink[0]),
@@ -258,7 +258,7 @@ function decodeUnlink(buf: Buffer, header: Header): UnlinkRecord {
     op,
     inodeKnown: (header.flags & Flag.inodeKnown) !== 0,
     pathWalked,
-    ino: buf.readBigUInt64LE(U.ino[0]),
+    ino: u64String(buf, U.ino[0]),
     dev: buf.readUInt32LE(U.dev[0]),
     writecount: buf.readInt32LE(U.writecount[0]),
     result: buf.readInt32LE(U.result[0]),
@@ -311,6 +311,13 @@ function decodeHello(buf: Buffer, header: Header): HelloRecord {
     reason: text(buf, reason[0], Math.max(reason[0], reason[1] - 1)),
     kernelRelease: text(buf, release[0], Math.max(release[0], release[1] - 1)),
   };
+}
+
+/** A u64 as a decimal string, without a BigInt in the common case of a value below 2^32. */
+function u64String(buf: Buffer, offset: number): string {
+  const high = buf.readUInt32LE(offset + 4);
+  const low = buf.readUInt32LE(offset);
+  return high === 0 ? String(low) : String((BigInt(high) << 32n) | BigInt(low));
 }
 
 function u64Array(buf: Buffer, offset: number): bigint[] {

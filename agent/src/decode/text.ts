@@ -2,8 +2,13 @@ import { isUtf8 } from "node:buffer";
 
 // Kernel strings are bytes: valid UTF-8 passes through as is, each invalid byte becomes the text \xNN.
 export function text(buf: Buffer, start: number, end: number): string {
-  const bytes = buf.subarray(start, end);
-  return isUtf8(bytes) ? bytes.toString("utf8") : escapeInvalid(bytes);
+  for (let i = start; i < end; i++) {
+    if ((buf[i] as number) >= 0x80) {
+      const bytes = buf.subarray(start, end);
+      return isUtf8(bytes) ? bytes.toString("utf8") : escapeInvalid(bytes);
+    }
+  }
+  return buf.toString("latin1", start, end); // ASCII, the common case: no copy, no validation call
 }
 
 /** A NUL-terminated string starting at `start`, read at most to `end`. */
