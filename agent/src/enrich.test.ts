@@ -160,6 +160,7 @@ describe("Enricher", () => {
       kind: "mem_write",
       header: header(40, "gdb"),
       method: "process_vm_writev",
+      atOpen: false,
       addr: 0n,
       result: -3n,
       targetPid: 99999,

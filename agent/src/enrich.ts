@@ -58,7 +58,7 @@ export class Enricher {
         return Object.assign(this.base(record.header, "mem_write", this.process(record.header)), {
           method: record.method,
           target: this.ref(record.targetPid),
-          bytes: record.result >= 0n ? Number(record.result) : undefined,
+          bytes: record.result >= 0n && !record.atOpen ? Number(record.result) : undefined,
           error: record.result < 0n ? errnoName(Number(record.result)) : undefined,
         });
     }

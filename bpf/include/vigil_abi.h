@@ -44,6 +44,7 @@ enum vigil_flag {
 	VIGIL_F_INODE_KNOWN = 1 << 7,    /* unlink: ino/dev/writecount came from the filesystem hook */
 	VIGIL_F_DIR_DETACHED = 1 << 8,
 	VIGIL_F_PATH_WALKED = 1 << 9, /* unlink: path is walked from the dentry to its filesystem's root (inode hooks) */
+	VIGIL_F_AT_OPEN = 1 << 10,    /* mem_write: seen at the open of /proc/PID/mem (LSM), before any byte is written */
 };
 
 enum vigil_sensor_mode {

@@ -182,4 +182,109 @@ static __always_inline __u32 kernel_dev(struct inode *inode)
 	return BPF_CORE_READ(inode, i_sb, s_dev);
 }
 
+#define PROC_SUPER_MAGIC 0x9fa0
+
+struct inode___pre67 {
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 mtime_ns(struct inode *inode)
+{
+	if (bpf_core_field_exists(inode->i_mtime_sec))
+		return BPF_CORE_READ(inode, i_mtime_sec) * 1000000000ULL + BPF_CORE_READ(inode, i_mtime_nsec);
+	struct inode___pre67 *old = (void *)inode;
+	return BPF_CORE_READ(old, i_mtime.tv_sec) * 1000000000ULL + BPF_CORE_READ(old, i_mtime.tv_nsec);
+}
+
+/* The target pid when `f` is a /proc/<pid>/mem (or /proc/<pid>/task/<tid>/mem) file, else 0. */
+static __always_inline __u32 proc_mem_target(struct file *f)
+{
+	if (!f)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
+		return 0;
+	char name[4] = {};
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	if (name[0] != 'm' || name[1] != 'e' || name[2] != 'm' || name[3] != 0)
+		return 0;
+	struct proc_inode *pi = container_of(inode, struct proc_inode, vfs_inode);
+	return BPF_CORE_READ(pi, pid, numbers[0].nr);
+}
+
+/* An exec record up to its argv: identity of the executable, filename, interpreter, exe and cwd. Returns the offset
+ * where argv goes; how argv is read depends on the hook. */
+static __always_inline __u32 fill_exec(char *rec, struct task_struct *task, struct linux_binprm *bprm)
+{
+	struct vigil_exec *e = (void *)rec;
+	fill_header(&e->hdr, VIGIL_REC_EXEC);
+
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	struct inode *inode = BPF_CORE_READ(exe, f_inode);
+	e->exe_ino = BPF_CORE_READ(inode, i_ino);
+	e->exe_dev = kernel_dev(inode);
+	e->exe_nlink = BPF_CORE_READ(inode, __i_nlink);
+	e->exe_mtime_ns = mtime_ns(inode);
+	e->argc = BPF_CORE_READ(bprm, argc);
+	e->pad = 0;
+
+	__u32 off = sizeof(*e);
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	const char *interp = BPF_CORE_READ(bprm, interp);
+	__u32 n = put_kernel_str(rec, off, filename, FILENAME_MAX_LEN);
+	if (n == FILENAME_MAX_LEN)
+		e->hdr.flags |= VIGIL_F_FILENAME_TRUNCATED;
+	e->filename_len = n;
+	off += n;
+
+	n = 0;
+	if (interp != filename) {
+		n = put_kernel_str(rec, off, interp, INTERP_MAX_LEN);
+		if (n == INTERP_MAX_LEN)
+			e->hdr.flags |= VIGIL_F_INTERP_TRUNCATED;
+	}
+	e->interp_len = n;
+	off += n;
+
+	struct walk w = walk_path(rec, off, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt));
+	if (w.truncated)
+		e->hdr.flags |= VIGIL_F_EXE_TRUNCATED;
+	if (w.detached)
+		e->hdr.flags |= VIGIL_F_EXE_DETACHED;
+	e->exe_len = w.len;
+	off += w.len;
+
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	w = walk_path(rec, off, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt));
+	if (w.truncated)
+		e->hdr.flags |= VIGIL_F_CWD_TRUNCATED;
+	e->cwd_len = w.len;
+	off += w.len;
+
+	return off;
+}
+
+/* An unlink record whose path is walked from the dentry to its filesystem's root (inode hooks know no mount).
+ * Returns the record's size. */
+static __always_inline __u32 fill_walked_unlink(char *rec, struct dentry *dentry, __s32 writecount, __u32 op)
+{
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	struct vigil_unlink *u = (void *)rec;
+
+	fill_header(&u->hdr, VIGIL_REC_UNLINK);
+	u->hdr.flags = VIGIL_F_INODE_KNOWN | VIGIL_F_PATH_WALKED;
+	u->ino = BPF_CORE_READ(inode, i_ino);
+	u->dev = kernel_dev(inode);
+	u->writecount = writecount;
+	u->op = op;
+	u->result = 0;
+	u->pad = 0;
+	struct walk w = walk_path(rec, sizeof(*u), dentry, NULL);
+	if (w.truncated)
+		u->hdr.flags |= VIGIL_F_PATH_TRUNCATED;
+	u->path_len = w.len;
+	u->dir_len = 0;
+	return sizeof(*u) + w.len;
+}
+
 #endif

@@ -2,7 +2,6 @@
 /* LSM mode (KRSI): the same records as tracepoint mode, from BPF LSM hooks. Observe-only for now: every hook allows. */
 #include "common.bpf.h"
 
-#define PROC_SUPER_MAGIC 0x9fa0
 #define FMODE_WRITE 0x2
 #define PTRACE_MODE_ATTACH 0x02
 #define PTRACE_TRACEME 0
@@ -19,18 +18,6 @@ __u64 canary_hits = 0;
 static __always_inline int verdict(const struct vigil_header *h)
 {
 	return 0;
-}
-
-struct inode___pre67 {
-	struct timespec64 i_mtime;
-} __attribute__((preserve_access_index));
-
-static __always_inline __u64 mtime_ns(struct inode *inode)
-{
-	if (bpf_core_field_exists(inode->i_mtime_sec))
-		return BPF_CORE_READ(inode, i_mtime_sec) * 1000000000ULL + BPF_CORE_READ(inode, i_mtime_nsec);
-	struct inode___pre67 *old = (void *)inode;
-	return BPF_CORE_READ(old, i_mtime.tv_sec) * 1000000000ULL + BPF_CORE_READ(old, i_mtime.tv_nsec);
 }
 
 /* ---- exec ---- */
@@ -80,51 +67,9 @@ int BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 	if (!rec)
 		return 0;
 	struct vigil_exec *e = (void *)rec;
-	fill_header(&e->hdr, VIGIL_REC_EXEC);
-
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
-	struct inode *inode = BPF_CORE_READ(exe, f_inode);
-	int argc = BPF_CORE_READ(bprm, argc);
-	e->exe_ino = BPF_CORE_READ(inode, i_ino);
-	e->exe_dev = kernel_dev(inode);
-	e->exe_nlink = BPF_CORE_READ(inode, __i_nlink);
-	e->exe_mtime_ns = mtime_ns(inode);
-	e->argc = argc;
-	e->pad = 0;
-
-	__u32 off = sizeof(*e);
-	const char *filename = BPF_CORE_READ(bprm, filename);
-	const char *interp = BPF_CORE_READ(bprm, interp);
-	__u32 n = put_kernel_str(rec, off, filename, FILENAME_MAX_LEN);
-	if (n == FILENAME_MAX_LEN)
-		e->hdr.flags |= VIGIL_F_FILENAME_TRUNCATED;
-	e->filename_len = n;
-	off += n;
-
-	n = 0;
-	if (interp != filename) {
-		n = put_kernel_str(rec, off, interp, INTERP_MAX_LEN);
-		if (n == INTERP_MAX_LEN)
-			e->hdr.flags |= VIGIL_F_INTERP_TRUNCATED;
-	}
-	e->interp_len = n;
-	off += n;
-
-	struct walk w = walk_path(rec, off, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt));
-	if (w.truncated)
-		e->hdr.flags |= VIGIL_F_EXE_TRUNCATED;
-	if (w.detached)
-		e->hdr.flags |= VIGIL_F_EXE_DETACHED;
-	e->exe_len = w.len;
-	off += w.len;
-
-	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-	w = walk_path(rec, off, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt));
-	if (w.truncated)
-		e->hdr.flags |= VIGIL_F_CWD_TRUNCATED;
-	e->cwd_len = w.len;
-	off += w.len;
+	__u32 off = fill_exec(rec, task, bprm);
+	int argc = e->argc;
 
 	/* Every string takes at least one byte, so no more than ARGV_MAX of them can fit. */
 	struct argv_walk a = {.p = BPF_CORE_READ(bprm, p), .off = off};
@@ -161,23 +106,11 @@ static __always_inline int running_removed(struct dentry *dentry, __u32 op)
 	char *rec = scratch_record();
 	if (!rec)
 		return 0;
+	__u32 size = fill_walked_unlink(rec, dentry, writecount, op);
 	struct vigil_unlink *u = (void *)rec;
-	fill_header(&u->hdr, VIGIL_REC_UNLINK);
-	u->hdr.flags = VIGIL_F_INODE_KNOWN | VIGIL_F_PATH_WALKED;
-	u->ino = BPF_CORE_READ(inode, i_ino);
-	u->dev = kernel_dev(inode);
-	u->writecount = writecount;
-	u->op = op;
-	u->pad = 0;
-	struct walk w = walk_path(rec, sizeof(*u), dentry, NULL);
-	if (w.truncated)
-		u->hdr.flags |= VIGIL_F_PATH_TRUNCATED;
-	u->path_len = w.len;
-	u->dir_len = 0;
-
 	int ret = verdict(&u->hdr);
 	u->result = ret;
-	emit(rec, sizeof(*u) + w.len);
+	emit(rec, size);
 	return ret;
 }
 
@@ -231,22 +164,6 @@ int BPF_PROG(on_ptrace_traceme, struct task_struct *parent)
 	return emit_ptrace(PTRACE_TRACEME, BPF_CORE_READ(parent, tgid), 0);
 }
 
-/* The target pid when `f` is a /proc/<pid>/mem (or /proc/<pid>/task/<tid>/mem) file, else 0. */
-static __always_inline __u32 proc_mem_target(struct file *f)
-{
-	if (!f)
-		return 0;
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
-		return 0;
-	char name[4] = {};
-	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
-	if (name[0] != 'm' || name[1] != 'e' || name[2] != 'm' || name[3] != 0)
-		return 0;
-	struct proc_inode *pi = container_of(inode, struct proc_inode, vfs_inode);
-	return BPF_CORE_READ(pi, pid, numbers[0].nr);
-}
-
 SEC("lsm/file_open")
 int BPF_PROG(on_file_open, struct file *file)
 {
@@ -259,9 +176,10 @@ int BPF_PROG(on_file_open, struct file *file)
 	if (!target)
 		return 0;
 
-	/* This is the open, not a write: no address or byte count is known yet, so addr and result are 0. */
+	/* This is the open, not a write: no address or byte count is known yet. */
 	struct vigil_mem_write m = {};
 	fill_header(&m.hdr, VIGIL_REC_MEM_WRITE);
+	m.hdr.flags = VIGIL_F_AT_OPEN;
 	m.method = VIGIL_MEM_PROC_MEM;
 	m.target_pid = target;
 	int ret = verdict(&m.hdr);

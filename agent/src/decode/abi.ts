@@ -28,6 +28,7 @@ export const Flag = {
   inodeKnown: 1 << 7,
   dirDetached: 1 << 8,
   pathWalked: 1 << 9,
+  atOpen: 1 << 10,
 } as const;
 
 export const SensorMode = { tracepoint: 1, lsm: 2 } as const;

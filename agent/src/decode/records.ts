@@ -65,6 +65,8 @@ export type MemWriteRecord = {
   kind: "mem_write";
   header: Header;
   method: "proc_mem" | "process_vm_writev" | "ptrace_poke";
+  /** seen at the open of /proc/PID/mem, before any byte was written: no byte count */
+  atOpen: boolean;
   addr: bigint;
   result: bigint;
   targetPid: number;
@@ -283,6 +285,7 @@ function decodeMemWrite(buf: Buffer, header: Header): MemWriteRecord {
     kind: "mem_write",
     header,
     method,
+    atOpen: (header.flags & Flag.atOpen) !== 0,
     addr: buf.readBigUInt64LE(M.addr[0]),
     result: buf.readBigInt64LE(M.result[0]),
     targetPid: buf.readUInt32LE(M.target_pid[0]),
