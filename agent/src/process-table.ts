@@ -10,6 +10,8 @@ export type ProcessInfo = {
   filename: string;
   argv: string[];
   cwd: string;
+  /** exe, filename, argv and cwd as JSON members, written on first use */
+  json?: string;
 };
 
 const RECENT_EXITS = 4096;

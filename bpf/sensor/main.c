@@ -12,8 +12,6 @@
 #include <bpf/libbpf.h>
 #include "sensor.h"
 
-#define DRAIN_MS 50
-
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
@@ -23,7 +21,7 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: vigil-sensor [--mode auto|lsm|tracepoint] [--ringbuf-mb N] [--stats-ms N] [--verbose]\n"
+	fprintf(out, "usage: vigil-sensor [--mode auto|lsm|tracepoint] [--ringbuf-mb N] [--drain-ms N] [--stats-ms N] [--verbose]\n"
 		     "       vigil-sensor --probe     say which mode this host supports, and why\n"
 		     "       vigil-sensor --layout    print the record layout as JSON\n");
 }
@@ -67,13 +65,15 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"mode", required_argument, NULL, 'm'},   {"ringbuf-mb", required_argument, NULL, 'r'},
-		{"stats-ms", required_argument, NULL, 's'}, {"probe", no_argument, NULL, 'p'},
+		{"stats-ms", required_argument, NULL, 's'}, {"drain-ms", required_argument, NULL, 'd'},
+		{"probe", no_argument, NULL, 'p'},
 		{"layout", no_argument, NULL, 'l'},       {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
 	enum mode_request request = MODE_AUTO;
 	struct sensor s = {.ringbuf_bytes = 16 << 20};
-	unsigned long stats_ms = 1000, ringbuf_mb = 16;
+	/* Records below the wake-up threshold wait at most drain_ms: each wake-up costs more than many records. */
+	unsigned long stats_ms = 1000, drain_ms = 250, ringbuf_mb = 16;
 	bool probe = false, verbose = false;
 	struct ring_buffer *rb = NULL;
 	struct utsname uts;
@@ -106,6 +106,13 @@ int main(int argc, char **argv)
 			stats_ms = strtoul(optarg, NULL, 10);
 			if (stats_ms < 10) {
 				fprintf(stderr, "vigil-sensor: --stats-ms must be at least 10\n");
+				return 2;
+			}
+			break;
+		case 'd':
+			drain_ms = strtoul(optarg, NULL, 10);
+			if (drain_ms < 1 || drain_ms > 10000) {
+				fprintf(stderr, "vigil-sensor: --drain-ms must be from 1 to 10000\n");
 				return 2;
 			}
 			break;
@@ -145,7 +152,7 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "vigil-sensor: cannot load the sensor: %s. %s\n", strerror(-err), s.reason);
 		fprintf(stderr, "Run with --verbose to see the kernel verifier's log.\n");
-		return 1;
+		return 2;
 	}
 	fprintf(stderr, "vigil-sensor: %s mode: %s\n", s.mode == VIGIL_MODE_LSM ? "lsm" : "tracepoint", s.reason);
 
@@ -162,7 +169,7 @@ int main(int argc, char **argv)
 
 	__u64 last_stats = now_ms();
 	while (!err && !stopping) {
-		err = ring_buffer__poll(rb, DRAIN_MS);
+		err = ring_buffer__poll(rb, drain_ms);
 		if (err == -EINTR || err >= 0)
 			err = ring_buffer__consume(rb); /* records below the wake-up threshold */
 		if (err >= 0)

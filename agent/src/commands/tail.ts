@@ -2,6 +2,7 @@ import type { VigilEvent } from "@vigil/events";
 import type { KernelRecord } from "../decode/records";
 import { Enricher } from "../enrich";
 import { hostIdentity } from "../host";
+import { LineWriter } from "../line-writer";
 import { sensorBlocker } from "../preflight";
 import { startSensor } from "../sensor/sensor";
 
@@ -31,23 +32,12 @@ export async function tail(options: TailOptions): Promise<number> {
   const { host, bootId } = hostIdentity();
   const enricher = new Enricher(host, bootId);
   const summary: Summary = { mode: "", events: {}, kernel: { emitted: {}, dropped: {} }, badFrames: 0 };
-  let pending: string[] = [];
-  let flushScheduled = false;
+  const out = new LineWriter(process.stdout);
   let droppedSoFar = 0n;
 
-  const flush = () => {
-    flushScheduled = false;
-    if (pending.length === 0) return;
-    process.stdout.write(pending.join(""));
-    pending = [];
-  };
-  const print = (event: VigilEvent) => {
-    summary.events[event.type] = (summary.events[event.type] ?? 0) + 1;
-    pending.push(options.json ? `${JSON.stringify(event)}\n` : `${describe(event)}\n`);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
+  const print = (type: string, json: string) => {
+    summary.events[type] = (summary.events[type] ?? 0) + 1;
+    out.line(options.json ? json : describe(JSON.parse(json) as VigilEvent));
   };
   const onStats = (record: Extract<KernelRecord, { kind: "stats" }>) => {
     const dropped = record.dropped.reduce((sum, n) => sum + n, 0n);
@@ -75,8 +65,8 @@ export async function tail(options: TailOptions): Promise<number> {
         summary.mode = record.mode;
         enricher.table.seedFromProc();
       }
-      const event = enricher.toEvent(record);
-      if (event) print(event);
+      const json = enricher.toJson(record);
+      if (json !== null) print(record.kind === "unlink" ? "unlink_running" : record.kind, json);
     },
     onBadFrame: (error) => {
       summary.badFrames += 1;
@@ -93,7 +83,7 @@ export async function tail(options: TailOptions): Promise<number> {
 
   const code = await sensor.done;
   clearTimeout(timer);
-  flush();
+  out.flush();
   process.stderr.write(`vigil-agent: summary ${JSON.stringify(summary)}\n`);
   return code;
 }

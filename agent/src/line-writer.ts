@@ -1,0 +1,41 @@
+const BLOCK = 1 << 20;
+
+/**
+ * Writes lines to a stream in large blocks. Each line is encoded as soon as it is given, so the strings it was
+ * built from die young (cheap for the garbage collector) instead of waiting in a queue.
+ */
+export class LineWriter {
+  private block: Buffer = Buffer.allocUnsafe(BLOCK);
+  private spare: Buffer | null = null; // a block the stream is done with: new ones are costly external memory
+  private used = 0;
+  private scheduled = false;
+
+  constructor(private readonly out: NodeJS.WritableStream) {}
+
+  line(text: string): void {
+    const worst = text.length * 3 + 1; // UTF-8 bytes per UTF-16 unit, at most
+    if (this.used + worst > this.block.length) this.flush();
+    if (worst > this.block.length) {
+      this.out.write(`${text}\n`);
+      return;
+    }
+    this.used += this.block.write(text, this.used);
+    this.block[this.used++] = 0x0a;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.used === 0) return;
+    const written = this.block;
+    this.out.write(written.subarray(0, this.used), () => {
+      this.spare ??= written;
+    });
+    this.block = this.spare ?? Buffer.allocUnsafe(BLOCK);
+    this.spare = null;
+    this.used = 0;
+  }
+}
