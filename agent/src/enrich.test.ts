@@ -52,7 +52,7 @@ function unlinkRecord(pid: number, path: string, extra: Partial<UnlinkRecord> = 
     pathWalked: false,
     ino: "0",
     dev: 0,
-    writecount: 0,
+    running: 0,
     result: 0,
     path,
     dir: "/srv",
@@ -127,8 +127,8 @@ describe("Enricher", () => {
     const e = enricher();
     e.toJson(execRecord(22, "/srv/app/daemon"));
     const known = { inodeKnown: true, ino: "42", dev: (254 << 20) | 1, dir: null };
-    expect(e.toJson(unlinkRecord(32, "/srv/app/daemon", { ...known, writecount: 0 }))).toBeNull();
-    expect(valid(e.toJson(unlinkRecord(32, "/srv/app/daemon", { ...known, writecount: -1 })))).toMatchObject({
+    expect(e.toJson(unlinkRecord(32, "/srv/app/daemon", { ...known, running: 0 }))).toBeNull();
+    expect(valid(e.toJson(unlinkRecord(32, "/srv/app/daemon", { ...known, running: 1 })))).toMatchObject({
       running: { pids: [22] },
     });
   });

@@ -105,7 +105,7 @@ export class Enricher {
     let inode = record.ino;
     let pids: number[];
     if (record.inodeKnown) {
-      if (record.writecount >= 0) return null;
+      if (record.running === 0) return null;
       pids = this.table.runningInode(dev, inode);
       if (!record.pathWalked) path = posix.resolve(record.dir ?? "/", record.path);
     } else {

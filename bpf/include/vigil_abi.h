@@ -41,7 +41,7 @@ enum vigil_flag {
 	VIGIL_F_EXE_DETACHED = 1 << 4, /* walk ended off the mount tree: memfd, anonymous or lazily unmounted file */
 	VIGIL_F_INTERP_TRUNCATED = 1 << 5,
 	VIGIL_F_PATH_TRUNCATED = 1 << 6, /* unlink: path or dir */
-	VIGIL_F_INODE_KNOWN = 1 << 7,    /* unlink: ino/dev/writecount came from the filesystem hook */
+	VIGIL_F_INODE_KNOWN = 1 << 7,    /* unlink: ino/dev/running came from a filesystem or LSM hook */
 	VIGIL_F_DIR_DETACHED = 1 << 8,
 	VIGIL_F_PATH_WALKED = 1 << 9, /* unlink: path is walked from the dentry to its filesystem's root (inode hooks) */
 	VIGIL_F_AT_OPEN = 1 << 10,    /* mem_write: seen at the open of /proc/PID/mem (LSM), before any byte is written */
@@ -111,7 +111,7 @@ struct vigil_unlink {
 	struct vigil_header hdr;
 	__u64 ino;
 	__u32 dev;
-	__s32 writecount; /* < 0: the file is being executed */
+	__u32 running; /* processes executing the file, by the kernel's own count */
 	__u32 op;         /* enum vigil_unlink_op */
 	__s32 result;
 	__u16 path_len;

@@ -32,7 +32,7 @@ void print_layout(void)
 	FIELD(vigil_exit, exit_code);
 	END();
 	BEGIN(vigil_unlink);
-	FIELD(vigil_unlink, ino); FIELD(vigil_unlink, dev); FIELD(vigil_unlink, writecount); FIELD(vigil_unlink, op);
+	FIELD(vigil_unlink, ino); FIELD(vigil_unlink, dev); FIELD(vigil_unlink, running); FIELD(vigil_unlink, op);
 	FIELD(vigil_unlink, result); FIELD(vigil_unlink, path_len); FIELD(vigil_unlink, dir_len);
 	END();
 	BEGIN(vigil_ptrace);

@@ -55,6 +55,23 @@ static __u64 wakeup_bytes(const struct sensor *s)
 	return eighth < 256 * 1024 ? eighth : 256 * 1024;
 }
 
+/* Runs the task iterator once: the processes that started before the hooks were attached join the kernel's table. */
+static int seed_processes(struct bpf_program *prog)
+{
+	char buf[64];
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	if (!link)
+		return -errno;
+	int fd = bpf_iter_create(bpf_link__fd(link));
+	int err = fd < 0 ? -errno : 0;
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	return err;
+}
+
 static int open_lsm(struct sensor *s)
 {
 	char list[512];
@@ -79,9 +96,12 @@ static int open_lsm(struct sensor *s)
 	s->lsm->rodata->wakeup_bytes = wakeup_bytes(s);
 	bpf_map__set_max_entries(s->lsm->maps.events, s->ringbuf_bytes);
 	bpf_map__set_max_entries(s->lsm->maps.scratch, libbpf_num_possible_cpus());
+	bpf_program__set_autoattach(s->lsm->progs.seed_processes, false);
 	err = lsm_bpf__load(s->lsm);
 	if (!err)
 		err = lsm_bpf__attach(s->lsm);
+	if (!err)
+		err = seed_processes(s->lsm->progs.seed_processes);
 	if (err) {
 		snprintf(s->reason, sizeof(s->reason),
 			 "BPF LSM is active but its programs cannot be loaded or attached here (%s)", strerror(-err));
@@ -116,9 +136,12 @@ static int open_trace(struct sensor *s)
 	s->trace->rodata->wakeup_bytes = wakeup_bytes(s);
 	bpf_map__set_max_entries(s->trace->maps.events, s->ringbuf_bytes);
 	bpf_map__set_max_entries(s->trace->maps.scratch, libbpf_num_possible_cpus());
+	bpf_program__set_autoattach(s->trace->progs.seed_processes, false);
 	err = trace_bpf__load(s->trace);
 	if (!err)
 		err = trace_bpf__attach(s->trace);
+	if (!err)
+		err = seed_processes(s->trace->progs.seed_processes);
 	if (err) {
 		trace_bpf__destroy(s->trace);
 		s->trace = NULL;

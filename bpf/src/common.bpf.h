@@ -266,7 +266,7 @@ static __always_inline __u32 fill_exec(char *rec, struct task_struct *task, stru
 
 /* An unlink record whose path is walked from the dentry to its filesystem's root (inode hooks know no mount).
  * Returns the record's size. */
-static __always_inline __u32 fill_walked_unlink(char *rec, struct dentry *dentry, __s32 writecount, __u32 op)
+static __always_inline __u32 fill_walked_unlink(char *rec, struct dentry *dentry, __u32 running, __u32 op)
 {
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 	struct vigil_unlink *u = (void *)rec;
@@ -275,7 +275,7 @@ static __always_inline __u32 fill_walked_unlink(char *rec, struct dentry *dentry
 	u->hdr.flags = VIGIL_F_INODE_KNOWN | VIGIL_F_PATH_WALKED;
 	u->ino = BPF_CORE_READ(inode, i_ino);
 	u->dev = kernel_dev(inode);
-	u->writecount = writecount;
+	u->running = running;
 	u->op = op;
 	u->result = 0;
 	u->pad = 0;

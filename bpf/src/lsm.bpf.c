@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* LSM mode (KRSI): the same records as tracepoint mode, from BPF LSM hooks. Observe-only for now: every hook allows. */
-#include "common.bpf.h"
+#include "processes.bpf.h"
 
 #define FMODE_WRITE 0x2
 #define PTRACE_MODE_ATTACH 0x02
@@ -69,6 +69,7 @@ int BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 	struct vigil_exec *e = (void *)rec;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 off = fill_exec(rec, task, bprm);
+	process_runs(e->hdr.pid, exe_inode(task));
 	int argc = e->argc;
 
 	/* Every string takes at least one byte, so no more than ARGV_MAX of them can fit. */
@@ -98,15 +99,14 @@ int BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
  */
 static __always_inline int running_removed(struct dentry *dentry, __u32 op)
 {
-	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-	__s32 writecount = BPF_CORE_READ(inode, i_writecount.counter);
+	__u32 running = running_count(dentry);
 
-	if (writecount >= 0)
+	if (!running)
 		return 0; /* nobody executes it (or a negative dentry: nothing is replaced) */
 	char *rec = scratch_record();
 	if (!rec)
 		return 0;
-	__u32 size = fill_walked_unlink(rec, dentry, writecount, op);
+	__u32 size = fill_walked_unlink(rec, dentry, running, op);
 	struct vigil_unlink *u = (void *)rec;
 	int ret = verdict(&u->hdr);
 	u->result = ret;

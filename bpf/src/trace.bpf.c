@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Tracepoint mode: observe-only sensors that load on every kernel with BTF. */
-#include "common.bpf.h"
+#include "processes.bpf.h"
 
 #define AT_FDCWD -100
 #define AT_REMOVEDIR 0x200
@@ -23,7 +23,7 @@ struct pending {
 	__u32 inode_known;
 	__u64 ino;
 	__u32 dev;
-	__s32 writecount;
+	__u32 running;
 };
 
 /* A traced syscall between its enter and exit tracepoints, by thread id. */
@@ -67,6 +67,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		return 0;
 	struct vigil_exec *e = (void *)rec;
 	__u32 off = fill_exec(rec, task, bprm);
+	process_runs(e->hdr.pid, exe_inode(task));
 
 	unsigned long arg_start = BPF_CORE_READ(task, mm, arg_start);
 	unsigned long arg_end = BPF_CORE_READ(task, mm, arg_end);
@@ -83,30 +84,6 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	off += len;
 
 	emit(rec, off);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
-{
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
-		return 0; /* a new thread, not a new process */
-	struct vigil_fork f = {};
-	fill_header(&f.hdr, VIGIL_REC_FORK);
-	f.child_pid = BPF_CORE_READ(child, tgid);
-	emit(&f, sizeof(f));
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *task)
-{
-	if (BPF_CORE_READ(task, signal, live.counter) != 0)
-		return 0; /* other threads of the process live on */
-	struct vigil_exit x = {};
-	fill_header(&x.hdr, VIGIL_REC_EXIT);
-	x.exit_code = BPF_CORE_READ(task, exit_code);
-	emit(&x, sizeof(x));
 	return 0;
 }
 
@@ -190,7 +167,7 @@ SEC("tp_btf/ext4_unlink_enter")
 int BPF_PROG(on_ext4_unlink, struct inode *dir, struct dentry *dentry)
 {
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-	__s32 writecount = BPF_CORE_READ(inode, i_writecount.counter);
+	__u32 running = running_count(dentry);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
 
@@ -198,17 +175,17 @@ int BPF_PROG(on_ext4_unlink, struct inode *dir, struct dentry *dentry)
 		p->inode_known = 1;
 		p->ino = BPF_CORE_READ(inode, i_ino);
 		p->dev = kernel_dev(inode);
-		p->writecount = writecount;
+		p->running = running;
 		return 0;
 	}
-	if (writecount >= 0)
+	if (!running)
 		return 0;
 
 	char *rec = scratch_record();
 	if (!rec)
 		return 0;
 	/* outside a traced syscall: io_uring, nfsd, overlayfs */
-	emit(rec, fill_walked_unlink(rec, dentry, writecount, VIGIL_UNLINK_OP_UNLINK));
+	emit(rec, fill_walked_unlink(rec, dentry, running, VIGIL_UNLINK_OP_UNLINK));
 	return 0;
 }
 
@@ -217,7 +194,7 @@ static __always_inline void unlink_exit(__u32 op, __s64 ret)
 	struct pending p;
 	if (!finish(op, &p) || ret != 0)
 		return;
-	if (p.inode_known && p.writecount >= 0)
+	if (p.inode_known && !p.running)
 		return; /* the filesystem saw the inode and nobody executes it */
 
 	char *rec = scratch_record();
@@ -227,7 +204,7 @@ static __always_inline void unlink_exit(__u32 op, __s64 ret)
 	fill_header(&u->hdr, VIGIL_REC_UNLINK);
 	u->ino = p.ino;
 	u->dev = p.dev;
-	u->writecount = p.writecount;
+	u->running = p.running;
 	u->op = op == PENDING_RENAME ? VIGIL_UNLINK_OP_RENAME : VIGIL_UNLINK_OP_UNLINK;
 	u->result = ret;
 	u->pad = 0;

@@ -78,7 +78,7 @@ export const layout = {
     fields: {
       ino: [64, 8],
       dev: [72, 4],
-      writecount: [76, 4],
+      running: [76, 4],
       op: [80, 4],
       result: [84, 4],
       path_len: [88, 2],

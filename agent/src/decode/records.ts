@@ -47,7 +47,8 @@ export type UnlinkRecord = {
   pathWalked: boolean;
   ino: string;
   dev: number;
-  writecount: number;
+  /** processes executing the file, by the kernel's count (when inodeKnown) */
+  running: number;
   result: number;
   path: string;
   dir: string | null;
@@ -262,7 +263,7 @@ function decodeUnlink(buf: Buffer, header: Header): UnlinkRecord {
     pathWalked,
     ino: u64String(buf, U.ino[0]),
     dev: buf.readUInt32LE(U.dev[0]),
-    writecount: buf.readInt32LE(U.writecount[0]),
+    running: buf.readUInt32LE(U.running[0]),
     result: buf.readInt32LE(U.result[0]),
     path: pathWalked ? walked(buf, path, false).path : cString(buf, path[0], path[1]),
     dir: dir[1] > dir[0] ? walked(buf, dir, (header.flags & Flag.dirDetached) !== 0).path : null,
