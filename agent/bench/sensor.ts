@@ -10,7 +10,7 @@ const agentBin = join(repoRoot, "agent", "bin", "vigil-agent");
 const { values } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
-    rounds: { type: "string", default: "9" },
+    rounds: { type: "string", default: "7" },
     execs: { type: "string", default: "3000" },
     warmup: { type: "string", default: "3000" },
     workers: { type: "string", default: "2" },

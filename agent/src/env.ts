@@ -7,7 +7,6 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The agent's only reader of process.env. */
 export const env = {
   sensorPath: process.env.VIGIL_SENSOR ?? join(repoRoot, "bpf", "build", "vigil-sensor"),
-  repoRoot,
 };
 
 export function sensorBuilt(): boolean {
