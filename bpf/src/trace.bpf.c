@@ -162,7 +162,8 @@ int on_renameat2_enter(struct sys_enter_ctx *ctx)
 	return 0;
 }
 
-/* On ext4 the kernel itself says whether the inode is being executed: the agent need not guess. */
+/* On ext4 the hook names the inode and the kernel's table says whether it runs: the agent need not guess.
+ * (Under overlayfs this sees the upper inode, not the one exec'd: see the issue notes.) */
 SEC("tp_btf/ext4_unlink_enter")
 int BPF_PROG(on_ext4_unlink, struct inode *dir, struct dentry *dentry)
 {
