@@ -1,9 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "./harness";
+import { agentBin } from "./harness";
 
-const agentBin = join(repoRoot, "agent", "bin", "vigil-agent");
 const nobody = { uid: 65534, gid: 65534 };
 
 function agent(args: string[], options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}) {

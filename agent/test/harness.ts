@@ -6,7 +6,7 @@ import type { VigilEvent } from "@vigil/events";
 import { parseEvent } from "@vigil/events";
 
 export const repoRoot = join(import.meta.dirname, "..", "..");
-const agentBin = join(repoRoot, "agent", "bin", "vigil-agent");
+export const agentBin = join(repoRoot, "agent", "bin", "vigil-agent");
 const run = promisify(execFile);
 
 export type TailResult = { events: VigilEvent[]; summary: TailSummary; stderr: string; code: number | null };
@@ -94,18 +94,18 @@ function valueAt(event: unknown, path: string): unknown {
     .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], event);
 }
 
+function fieldMatches(event: VigilEvent, [path, want]: [string, unknown]): boolean {
+  return JSON.stringify(valueAt(event, path)) === JSON.stringify(want);
+}
+
 export function matches(event: VigilEvent, expectation: Expectation): boolean {
-  return Object.entries(expectation).every(
-    ([path, want]) => JSON.stringify(valueAt(event, path)) === JSON.stringify(want),
-  );
+  return Object.entries(expectation).every((field) => fieldMatches(event, field));
 }
 
 /** The event closest to an expectation, to show what differed when none matches. */
 export function nearest(events: VigilEvent[], expectation: Expectation): VigilEvent | undefined {
   const score = (e: VigilEvent) =>
-    Object.entries(expectation).filter(
-      ([path, want]) => JSON.stringify(valueAt(e, path)) === JSON.stringify(want),
-    ).length;
+    Object.entries(expectation).filter((field) => fieldMatches(e, field)).length;
   return events.reduce<VigilEvent | undefined>(
     (best, e) => (!best || score(e) > score(best) ? e : best),
     undefined,

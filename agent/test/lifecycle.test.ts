@@ -1,8 +1,7 @@
 import { execFile, spawn } from "node:child_process";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { repoRoot, Tail } from "./harness";
+import { agentBin, Tail } from "./harness";
 
 const run = promisify(execFile);
 
@@ -33,7 +32,6 @@ describe("the sensor's lifetime", () => {
   });
 
   it("ends `tail --json | head -1` after the first event", async () => {
-    const agentBin = join(repoRoot, "agent", "bin", "vigil-agent");
     const pipeline = spawn("bash", ["-c", `${agentBin} tail --json | head -1`], {
       stdio: ["ignore", "pipe", "pipe"],
     });

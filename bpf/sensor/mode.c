@@ -72,6 +72,14 @@ static int seed_processes(struct bpf_program *prog)
 	return err;
 }
 
+/* What both objects need before load: their ring buffer and scratch sized, the iterator left for seed_processes. */
+static void prepare(const struct sensor *s, struct bpf_map *events, struct bpf_map *scratch, struct bpf_program *seed)
+{
+	bpf_map__set_max_entries(events, s->ringbuf_bytes);
+	bpf_map__set_max_entries(scratch, libbpf_num_possible_cpus());
+	bpf_program__set_autoattach(seed, false);
+}
+
 static int open_lsm(struct sensor *s)
 {
 	char list[512];
@@ -94,9 +102,7 @@ static int open_lsm(struct sensor *s)
 	}
 	s->lsm->rodata->canary_tgid = getpid();
 	s->lsm->rodata->wakeup_bytes = wakeup_bytes(s);
-	bpf_map__set_max_entries(s->lsm->maps.events, s->ringbuf_bytes);
-	bpf_map__set_max_entries(s->lsm->maps.scratch, libbpf_num_possible_cpus());
-	bpf_program__set_autoattach(s->lsm->progs.seed_processes, false);
+	prepare(s, s->lsm->maps.events, s->lsm->maps.scratch, s->lsm->progs.seed_processes);
 	err = lsm_bpf__load(s->lsm);
 	if (!err)
 		err = lsm_bpf__attach(s->lsm);
@@ -134,9 +140,7 @@ static int open_trace(struct sensor *s)
 	if (!s->trace)
 		return -errno;
 	s->trace->rodata->wakeup_bytes = wakeup_bytes(s);
-	bpf_map__set_max_entries(s->trace->maps.events, s->ringbuf_bytes);
-	bpf_map__set_max_entries(s->trace->maps.scratch, libbpf_num_possible_cpus());
-	bpf_program__set_autoattach(s->trace->progs.seed_processes, false);
+	prepare(s, s->trace->maps.events, s->trace->maps.scratch, s->trace->progs.seed_processes);
 	err = trace_bpf__load(s->trace);
 	if (!err)
 		err = trace_bpf__attach(s->trace);
