@@ -11,7 +11,8 @@ function header(pid: number, comm: string, extra: Partial<Header> = {}): Header 
     type: 1,
     flags: 0,
     size: 0,
-    ktimeNs: 5_000_000_123n,
+    ktimeHigh: 1,
+    ktimeLow: 705_032_827, // 2^32 + 705032827 = 5_000_000_123 ns
     cgroupId: "7",
     pid,
     tid: pid,

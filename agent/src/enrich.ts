@@ -1,105 +1,160 @@
 import { posix } from "node:path";
-import type { Host } from "@vigil/events";
-import type { ExecRecord, Header, KernelRecord, UnlinkRecord } from "./decode/records";
-import { errnoName, ptraceRequestName, rfc3339Nanos, userDev } from "./names";
-import { type ProcessInfo, ProcessTable, readProc } from "./process-table";
+import type { EventType, Host } from "@vigil/events";
+import { WallClock } from "./clock";
+import type {
+  ExecRecord,
+  ExitRecord,
+  ForkRecord,
+  Header,
+  KernelRecord,
+  UnlinkRecord,
+} from "./decode/records";
+import { JsonLine } from "./json-line";
+import { errnoName, ptraceRequestName, userDev } from "./names";
+import { inodeKey, type ProcessInfo, ProcessTable, readProc } from "./process-table";
 
 const MEMFD_PREFIX = "memfd:";
-const quote = JSON.stringify;
+const EMPTY_PROGRAM = Buffer.from(`"exe":"","filename":"","argv":[],"cwd":""`);
+// The agent imports only types from @vigil/events: its zod schemas would cost start-up time and heap.
+const TYPE_MEMBERS = Object.fromEntries(
+  (["exec", "unlink_running", "ptrace", "mem_write", "fork", "exit"] satisfies EventType[]).map((type) => [
+    type,
+    Buffer.from(`-${type}","type":"${type}","time":`),
+  ]),
+) as Record<EventType, Buffer>;
 
 /**
- * Turns kernel records into the event JSON of the design (one object per line), using the process table for what
- * the kernel lacks. It writes the JSON text directly: fork and exit events, two thirds of the stream, reuse the
- * text of their process's exe, argv and cwd written once at its exec. Tests check every line against the schema.
+ * Turns kernel records into the event JSON of the design, one line per event, using the process table for what
+ * the kernel lacks. Lines are written as bytes (see JsonLine); fork and exit events, two thirds of the stream,
+ * copy the bytes of their process's exe, argv and cwd written once at its exec. Tests check every line against
+ * the schema.
  */
 export class Enricher {
-  sensor: "tracepoint" | "lsm" = "tracepoint";
-  private realtimeOffsetNs = 0n;
-  private readonly hostJson: string;
+  private readonly clock = new WallClock();
+  private readonly line = new JsonLine();
+  private readonly idPrefix: Buffer;
+  /** The members every event shares between its time and its process: host, sensor, verdict, policy. */
+  private afterTime: Buffer = Buffer.alloc(0);
 
   constructor(
-    host: Host,
-    private readonly bootId: string,
+    private readonly host: Host,
+    bootId: string,
     readonly table: ProcessTable = new ProcessTable(),
   ) {
-    this.hostJson = quote(host);
+    if (!/^[0-9a-z]+$/.test(bootId)) throw new Error(`boot id ${JSON.stringify(bootId)} is not alphanumeric`);
+    this.idPrefix = Buffer.from(`{"id":"${bootId}-`);
+    this.setSensor("tracepoint");
   }
 
-  /** The event JSON for a record, or null when the record only updates state (or describes no event). */
+  private setSensor(sensor: "tracepoint" | "lsm"): void {
+    const host = JSON.stringify(this.host);
+    this.afterTime = Buffer.from(
+      `,"host":${host},"sensor":"${sensor}","verdict":"allowed","policy":null,"process":`,
+    );
+  }
+
+  /** The event JSON for a record as a string, or null when the record only updates state. */
   toJson(record: KernelRecord): string | null {
+    return this.write(record) === null ? null : this.line.toString();
+  }
+
+  /**
+   * The event JSON for a record as UTF-8 bytes, a view valid until the next call; null when the record only
+   * updates state (or describes no event).
+   */
+  write(record: KernelRecord): Buffer | null {
     switch (record.kind) {
       case "hello":
-        this.sensor = record.mode;
-        this.realtimeOffsetNs = record.realtimeOffsetNs;
+        this.setSensor(record.mode);
+        this.clock.setOffset(record.realtimeOffsetNs);
         return null;
       case "stats":
-        this.realtimeOffsetNs = record.realtimeOffsetNs;
+        this.clock.setOffset(record.realtimeOffsetNs);
         return null;
       case "exec":
         return this.exec(record);
-      case "fork": {
-        const { header } = record;
-        const child = this.table.fork(header.pid, record.childPid, header.comm);
-        const process = this.process(
-          header,
-          child,
-          `"pid":${child.pid},"tid":${child.pid},"ppid":${header.pid}`,
-        );
-        return `${this.base(header, "fork", process)},"parent":${this.ref(header.pid)}}`;
-      }
-      case "exit": {
-        const { header, exitCode } = record;
-        if (!this.table.isLive(header.pid) && this.table.get(header.pid)) return null; // the last two threads both saw live == 0
-        const event = `${this.base(header, "exit", this.process(header))},"exit":{"code":${(exitCode >> 8) & 0xff},"signal":${exitCode & 0x7f}}}`;
-        this.table.exit(header.pid);
-        return event;
-      }
+      case "fork":
+        return this.fork(record);
+      case "exit":
+        return this.exit(record);
       case "unlink":
         return this.unlink(record);
       case "ptrace": {
-        const error = record.result < 0 ? `,"error":"${errnoName(record.result)}"` : "";
-        const request = quote(ptraceRequestName(record.request));
-        return `${this.base(record.header, "ptrace", this.process(record.header))},"request":${request},"target":${this.ref(record.targetPid)}${error}}`;
+        const line = this.begin(record.header, "ptrace");
+        this.process(record.header).raw('},"request":').string(ptraceRequestName(record.request));
+        line.raw(',"target":');
+        this.ref(record.targetPid);
+        if (record.result < 0) line.raw(',"error":').string(errnoName(record.result));
+        return line.raw("}").bytes();
       }
       case "mem_write": {
-        const outcome =
-          record.result < 0n
-            ? `,"error":"${errnoName(Number(record.result))}"`
-            : record.atOpen
-              ? ""
-              : `,"bytes":${record.result}`;
-        return `${this.base(record.header, "mem_write", this.process(record.header))},"method":"${record.method}","target":${this.ref(record.targetPid)}${outcome}}`;
+        const line = this.begin(record.header, "mem_write");
+        this.process(record.header).raw('},"method":"').raw(record.method).raw('","target":');
+        this.ref(record.targetPid);
+        if (record.result < 0n) line.raw(',"error":').string(errnoName(Number(record.result)));
+        else if (!record.atOpen) line.raw(',"bytes":').uint(Number(record.result));
+        return line.raw("}").bytes();
       }
     }
   }
 
-  private exec(record: ExecRecord): string {
+  private exec(record: ExecRecord): Buffer {
     const { header } = record;
+    const exeDev = userDev(record.exeDev);
     const info: ProcessInfo = {
       pid: header.pid,
       ppid: header.ppid,
       comm: header.comm,
       exe: record.exe.path,
-      exeDev: userDev(record.exeDev),
+      exeDev,
       exeIno: record.exeIno,
+      inodeKey: inodeKey(exeDev, record.exeIno),
       filename: record.filename,
       argv: record.argv,
       cwd: record.cwd,
     };
     this.table.exec(info);
-    let flags = record.exeNlink === 0 ? `,"exeDeleted":true` : "";
-    if (record.exe.detached && record.exe.path.startsWith(MEMFD_PREFIX)) flags += `,"memfd":true`;
-    const script =
-      record.interp === null
-        ? ""
-        : `,"script":{"path":${quote(posix.resolve(record.cwd, record.filename))},"interpreter":${quote(record.interp)}}`;
-    const truncated = record.truncated.length > 0 ? `,"truncated":${quote(record.truncated)}` : "";
-    const file = `{"path":${quote(info.exe)},"dev":${info.exeDev},"inode":"${info.exeIno}"}`;
-    const process = this.process(header, info, undefined, flags);
-    return `${this.base(header, "exec", process)},"parent":${this.ref(header.ppid)},"file":${file}${script}${truncated}}`;
+    const line = this.begin(header, "exec");
+    this.process(header, info, header.pid, header.tid, header.ppid);
+    if (record.exeNlink === 0) line.raw(',"exeDeleted":true');
+    if (record.exe.detached && record.exe.path.startsWith(MEMFD_PREFIX)) line.raw(',"memfd":true');
+    line.raw('},"parent":');
+    this.ref(header.ppid);
+    line.raw(',"file":{"path":').string(info.exe).raw(',"dev":').uint(info.exeDev);
+    line.raw(',"inode":"').raw(info.exeIno).raw('"}');
+    if (record.interp !== null) {
+      line.raw(',"script":{"path":').string(posix.resolve(record.cwd, record.filename));
+      line.raw(',"interpreter":').string(record.interp).raw("}");
+    }
+    if (record.truncated.length > 0) this.strings(',"truncated":', record.truncated);
+    return line.raw("}").bytes();
   }
 
-  private unlink(record: UnlinkRecord): string | null {
+  private fork(record: ForkRecord): Buffer {
+    const { header } = record;
+    const child = this.table.fork(header.pid, record.childPid, header.comm);
+    const line = this.begin(header, "fork");
+    this.process(header, child, child.pid, child.pid, header.pid).raw('},"parent":');
+    this.ref(header.pid);
+    return line.raw("}").bytes();
+  }
+
+  private exit(record: ExitRecord): Buffer | null {
+    const { header, exitCode } = record;
+    if (!this.table.isLive(header.pid) && this.table.get(header.pid)) return null; // the last two threads both saw live == 0
+    const line = this.begin(header, "exit");
+    this.process(header)
+      .raw('},"exit":{"code":')
+      .uint((exitCode >> 8) & 0xff);
+    line
+      .raw(',"signal":')
+      .uint(exitCode & 0x7f)
+      .raw("}}");
+    this.table.exit(header.pid);
+    return line.bytes();
+  }
+
+  private unlink(record: UnlinkRecord): Buffer | null {
     let path = record.path;
     let dev = userDev(record.dev);
     let inode = record.ino;
@@ -118,40 +173,73 @@ export class Enricher {
       dev = first.exeDev;
       inode = first.exeIno;
     }
-    const truncated = record.truncated ? `,"truncated":["file.path"]` : "";
-    const file = `{"path":${quote(path)},"dev":${dev},"inode":"${inode}"}`;
-    return `${this.base(record.header, "unlink_running", this.process(record.header))},"file":${file},"running":{"pids":[${pids.join(",")}]}${truncated}}`;
+    const line = this.begin(record.header, "unlink_running");
+    this.process(record.header).raw('},"file":{"path":').string(path);
+    line.raw(',"dev":').uint(dev).raw(',"inode":"').raw(inode).raw('"},"running":{"pids":[');
+    for (let i = 0; i < pids.length; i++) (i === 0 ? line : line.raw(",")).uint(pids[i] as number);
+    line.raw("]}");
+    if (record.truncated) line.raw(',"truncated":["file.path"]');
+    return line.raw("}").bytes();
   }
 
-  /** An event's fields up to and including its process, left open for the type's own fields. */
-  private base(header: Header, type: string, process: string): string {
-    const id = `${this.bootId}-${header.ktimeNs.toString(36)}-${header.tid.toString(36)}-${type}`;
-    const time = rfc3339Nanos(header.ktimeNs + this.realtimeOffsetNs);
-    return `{"id":"${id}","type":"${type}","time":"${time}","host":${this.hostJson},"sensor":"${this.sensor}","verdict":"allowed","policy":null,"process":${process}`;
+  /** Starts an event's line: its fields up to the opening of its process. */
+  private begin(header: Header, type: EventType): JsonLine {
+    const line = this.line.reset().json(this.idPrefix);
+    if (header.ktimeHigh === 0) line.hex(header.ktimeLow);
+    else line.hex(header.ktimeHigh).hex8(header.ktimeLow);
+    line.raw("-").hex(header.tid).json(TYPE_MEMBERS[type]);
+    this.clock.write(line, header.ktimeHigh, header.ktimeLow);
+    return line.json(this.afterTime);
   }
 
+  /** The process object of an event, left open for the type's own process fields. */
   private process(
     header: Header,
     info = this.table.get(header.pid),
-    ids = `"pid":${header.pid},"tid":${header.tid},"ppid":${header.ppid}`,
-    flags = "",
-  ): string {
-    const identity = `"uid":${header.uid},"euid":${header.euid},"gid":${header.gid},"comm":${quote(header.comm)}`;
-    return `{${ids},${identity},${info ? programJson(info) : EMPTY_PROGRAM},"cgroupId":"${header.cgroupId}"${flags}}`;
+    pid = header.pid,
+    tid = header.tid,
+    ppid = header.ppid,
+  ): JsonLine {
+    const line = this.line.raw('{"pid":').uint(pid).raw(',"tid":').uint(tid).raw(',"ppid":').uint(ppid);
+    line.raw(',"uid":').uint(header.uid).raw(',"euid":').uint(header.euid).raw(',"gid":').uint(header.gid);
+    line.raw(',"comm":').string(header.comm).raw(",");
+    if (info) this.program(info);
+    else line.json(EMPTY_PROGRAM);
+    return line.raw(',"cgroupId":"').raw(header.cgroupId).raw('"');
+  }
+
+  /** What a process runs, as JSON members; written once per exec and copied for its forks and exit. */
+  private program(info: ProcessInfo): void {
+    const line = this.line;
+    if (info.json) {
+      line.json(info.json);
+      return;
+    }
+    const start = line.bytes().length;
+    line.raw('"exe":').string(info.exe).raw(',"filename":').string(info.filename);
+    this.strings(',"argv":', info.argv);
+    line.raw(',"cwd":').string(info.cwd);
+    info.json = Buffer.from(line.bytes().subarray(start));
   }
 
   /** A process named by pid (a target, a parent): the table, else /proc while it still exists. */
-  private ref(pid: number): string {
+  private ref(pid: number): void {
     // Not added to the table: the pid may be a thread's, whose exit is never reported.
     const info = this.table.get(pid) ?? readProc("/proc", pid);
-    return `{"pid":${pid},"exe":${quote(info?.exe ?? "")},"comm":${quote(info?.comm ?? "")}}`;
+    this.line
+      .raw('{"pid":')
+      .uint(pid)
+      .raw(',"exe":')
+      .string(info?.exe ?? "");
+    this.line
+      .raw(',"comm":')
+      .string(info?.comm ?? "")
+      .raw("}");
   }
-}
 
-const EMPTY_PROGRAM = `"exe":"","filename":"","argv":[],"cwd":""`;
-
-/** What a process runs, as JSON members; written once per exec and shared by its forks. */
-function programJson(info: ProcessInfo): string {
-  info.json ??= `"exe":${quote(info.exe)},"filename":${quote(info.filename)},"argv":${quote(info.argv)},"cwd":${quote(info.cwd)}`;
-  return info.json;
+  private strings(member: string, values: string[]): void {
+    const line = this.line.raw(member).raw("[");
+    for (let i = 0; i < values.length; i++) (i === 0 ? line : line.raw(",")).string(values[i] as string);
+    line.raw("]");
+  }
 }

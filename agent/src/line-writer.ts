@@ -1,4 +1,5 @@
 const BLOCK = 1 << 20;
+const NEWLINE = Buffer.from("\n");
 
 /**
  * Writes lines to a stream in large blocks. Each line is encoded as soon as it is given, so the strings it was
@@ -21,10 +22,20 @@ export class LineWriter {
     }
     this.used += this.block.write(text, this.used);
     this.block[this.used++] = 0x0a;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+    this.schedule();
+  }
+
+  /** A line given as UTF-8 bytes, without its newline. */
+  bytes(line: Uint8Array): void {
+    if (this.used + line.length + 1 > this.block.length) this.flush();
+    if (line.length + 1 > this.block.length) {
+      this.out.write(Buffer.concat([line, NEWLINE]));
+      return;
     }
+    this.block.set(line, this.used);
+    this.used += line.length;
+    this.block[this.used++] = 0x0a;
+    this.schedule();
   }
 
   flush(): void {
@@ -37,5 +48,11 @@ export class LineWriter {
     this.block = this.spare ?? Buffer.allocUnsafe(BLOCK);
     this.spare = null;
     this.used = 0;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 }

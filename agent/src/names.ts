@@ -32,16 +32,3 @@ export function userDev(kernelDev: number): number {
   const minor = kernelDev & 0xfffff;
   return ((minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)) >>> 0;
 }
-
-let cachedSecond = -1n;
-let cachedPrefix = "";
-
-/** RFC 3339 with nanoseconds from nanoseconds since the epoch. */
-export function rfc3339Nanos(epochNs: bigint): string {
-  const seconds = epochNs / 1_000_000_000n;
-  if (seconds !== cachedSecond) {
-    cachedSecond = seconds; // events come in time order: most share the previous event's second
-    cachedPrefix = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  }
-  return `${cachedPrefix}.${String(epochNs - seconds * 1_000_000_000n).padStart(9, "0")}Z`;
-}

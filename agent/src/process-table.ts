@@ -7,14 +7,19 @@ export type ProcessInfo = {
   exe: string;
   exeDev: number; // user-space st_dev encoding
   exeIno: string;
+  /** "dev:ino" of the executable, the key of the by-inode index; "" when unknown */
+  inodeKey: string;
   filename: string;
   argv: string[];
   cwd: string;
-  /** exe, filename, argv and cwd as JSON members, written on first use */
-  json?: string;
+  /** exe, filename, argv and cwd as JSON members (UTF-8), written on first use */
+  json?: Buffer;
 };
 
-const RECENT_EXITS = 4096;
+// Records arrive in kernel order, so an exited process is looked up again only by the races around its exit
+// (its last threads exiting together, a child's record written just before): a few hundred are plenty, and a
+// short life keeps them out of the garbage collector's old generation.
+const RECENT_EXITS = 256;
 
 /** The host's processes, seeded from /proc and kept current from fork, exec and exit records. */
 export class ProcessTable {
@@ -51,6 +56,7 @@ export class ProcessTable {
           exe: "",
           exeDev: 0,
           exeIno: "0",
+          inodeKey: "",
           filename: "",
           argv: [],
           cwd: "",
@@ -77,7 +83,7 @@ export class ProcessTable {
 
   /** Pids of live processes executing the file (dev, ino). */
   runningInode(dev: number, ino: string): number[] {
-    return [...(this.byInode.get(`${dev}:${ino}`) ?? [])];
+    return [...(this.byInode.get(inodeKey(dev, ino)) ?? [])];
   }
 
   /** Live processes whose executable has this absolute path. */
@@ -91,13 +97,17 @@ export class ProcessTable {
     this.exited.delete(info.pid);
     this.live.set(info.pid, info);
     if (info.exe) addTo(this.byPath, info.exe, info.pid);
-    if (info.exeIno !== "0") addTo(this.byInode, `${info.exeDev}:${info.exeIno}`, info.pid);
+    if (info.inodeKey) addTo(this.byInode, info.inodeKey, info.pid);
   }
 
   private unindex(info: ProcessInfo): void {
     removeFrom(this.byPath, info.exe, info.pid);
-    removeFrom(this.byInode, `${info.exeDev}:${info.exeIno}`, info.pid);
+    removeFrom(this.byInode, info.inodeKey, info.pid);
   }
+}
+
+export function inodeKey(dev: number, ino: string): string {
+  return ino === "0" ? "" : `${dev}:${ino}`;
 }
 
 function addTo(index: Map<string, Set<number>>, key: string, pid: number): void {
@@ -137,13 +147,16 @@ export function readProc(procRoot: string, pid: number): ProcessInfo | null {
     try {
       cwd = readlinkSync(`${dir}/cwd`);
     } catch {}
+    const exeDev = Number(st.dev);
+    const exeIno = String(st.ino);
     return {
       pid,
       ppid,
       comm,
       exe,
-      exeDev: Number(st.dev),
-      exeIno: String(st.ino),
+      exeDev,
+      exeIno,
+      inodeKey: inodeKey(exeDev, exeIno),
       filename: argv[0] ?? "",
       argv,
       cwd,

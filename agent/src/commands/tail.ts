@@ -35,9 +35,10 @@ export async function tail(options: TailOptions): Promise<number> {
   const out = new LineWriter(process.stdout);
   let droppedSoFar = 0n;
 
-  const print = (type: string, json: string) => {
+  const print = (type: string, line: Buffer) => {
     summary.events[type] = (summary.events[type] ?? 0) + 1;
-    out.line(options.json ? json : describe(JSON.parse(json) as VigilEvent));
+    if (options.json) out.bytes(line);
+    else out.line(describe(JSON.parse(line.toString()) as VigilEvent));
   };
   const onStats = (record: Extract<KernelRecord, { kind: "stats" }>) => {
     const dropped = record.dropped.reduce((sum, n) => sum + n, 0n);
@@ -65,8 +66,8 @@ export async function tail(options: TailOptions): Promise<number> {
         summary.mode = record.mode;
         enricher.table.seedFromProc();
       }
-      const json = enricher.toJson(record);
-      if (json !== null) print(record.kind === "unlink" ? "unlink_running" : record.kind, json);
+      const line = enricher.write(record);
+      if (line !== null) print(record.kind === "unlink" ? "unlink_running" : record.kind, line);
     },
     onBadFrame: (error) => {
       summary.badFrames += 1;

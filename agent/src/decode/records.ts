@@ -1,4 +1,4 @@
-import { Flag, KERNEL_KINDS, layout, MemMethod, RecordType, UnlinkOp } from "./abi";
+import { Flag, KERNEL_KINDS, layout, MemMethod, RECORD_MAX, RecordType, UnlinkOp } from "./abi";
 import { cString, splitNul, text } from "./text";
 
 export class DecodeError extends Error {}
@@ -7,7 +7,9 @@ export type Header = {
   type: number;
   flags: number;
   size: number;
-  ktimeNs: bigint;
+  /** boot-clock nanoseconds, as two 32-bit halves: a BigInt per record costs more than the rest of its header */
+  ktimeHigh: number;
+  ktimeLow: number;
   cgroupId: string;
   pid: number;
   tid: number;
@@ -162,7 +164,8 @@ function decodeHeader(buf: Buffer): Header {
     type: buf.readUInt16LE(H.type[0]),
     flags: buf.readUInt16LE(H.flags[0]),
     size: buf.readUInt32LE(H.size[0]),
-    ktimeNs: buf.readBigUInt64LE(H.ktime_ns[0]),
+    ktimeHigh: buf.readUInt32LE(H.ktime_ns[0] + 4),
+    ktimeLow: buf.readUInt32LE(H.ktime_ns[0]),
     cgroupId: u64String(buf, H.cgroup_id[0]),
     pid: buf.readUInt32LE(H.pid[0]),
     tid: buf.readUInt32LE(H.tid[0]),
@@ -195,25 +198,43 @@ function tail(buf: Buffer, start: number, lengths: number[], what: string): Arra
   });
 }
 
+const pathScratch = Buffer.allocUnsafe(RECORD_MAX * 2);
+
+/** A walked path: its NUL-terminated components come leaf first; the path is them root first, "/"-joined. */
 function walked(buf: Buffer, [start, end]: [number, number], detached: boolean): WalkedPath {
-  // A walk that stopped at a filesystem's root (no mount to cross) read that root's name, "/".
-  const components = splitNul(buf, start, end)
-    .filter((name) => name !== "/")
-    .reverse();
-  if (detached) return { path: components.join("/"), detached };
-  return { path: `/${components.join("/")}`, detached };
+  let length = 0;
+  let components = 0;
+  let componentEnd = end > start && buf[end - 1] === 0 ? end - 1 : end; // the last may be cut before its NUL
+  while (componentEnd >= start && end > start) {
+    let componentStart = componentEnd;
+    while (componentStart > start && buf[componentStart - 1] !== 0) componentStart--;
+    // A walk that stopped at a filesystem's root (no mount to cross) read that root's name, "/".
+    const isRoot = componentEnd - componentStart === 1 && buf[componentStart] === 0x2f;
+    if (!isRoot) {
+      if (!detached || components > 0) pathScratch[length++] = 0x2f;
+      length += buf.copy(pathScratch, length, componentStart, componentEnd);
+      components++;
+    }
+    componentEnd = componentStart - 1;
+  }
+  if (!detached && length === 0) return { path: "/", detached };
+  return { path: text(pathScratch, 0, length), detached };
 }
 
 function decodeExec(buf: Buffer, header: Header): ExecRecord {
   need(buf, layout.vigil_exec.size, "exec");
-  const [filename, interp, exe, cwd, argv] = tail(
-    buf,
-    layout.vigil_exec.size,
-    [E.filename_len, E.interp_len, E.exe_len, E.cwd_len, E.argv_len].map(([offset]) =>
-      buf.readUInt16LE(offset),
-    ),
-    "exec",
-  ) as [[number, number], [number, number], [number, number], [number, number], [number, number]];
+  const filename = layout.vigil_exec.size;
+  const interp = filename + buf.readUInt16LE(E.filename_len[0]);
+  const exe = interp + buf.readUInt16LE(E.interp_len[0]);
+  const cwd = exe + buf.readUInt16LE(E.exe_len[0]);
+  const argv = cwd + buf.readUInt16LE(E.cwd_len[0]);
+  const end = argv + buf.readUInt16LE(E.argv_len[0]);
+  if (end > buf.length) {
+    const lengths = [interp - filename, exe - interp, cwd - exe, argv - cwd, end - argv];
+    throw new DecodeError(
+      `exec record: its strings (${lengths.join(" + ")} bytes) run past its end (${buf.length - filename} bytes)`,
+    );
+  }
   const flags = header.flags;
   const truncated: string[] = [];
   if (flags & Flag.filenameTruncated) truncated.push("process.filename");
@@ -229,11 +250,11 @@ function decodeExec(buf: Buffer, header: Header): ExecRecord {
     exeDev: buf.readUInt32LE(E.exe_dev[0]),
     exeNlink: buf.readUInt32LE(E.exe_nlink[0]),
     argc: buf.readUInt32LE(E.argc[0]),
-    filename: cString(buf, filename[0], filename[1]),
-    interp: interp[1] > interp[0] ? cString(buf, interp[0], interp[1]) : null,
-    exe: walked(buf, exe, (flags & Flag.exeDetached) !== 0),
-    cwd: walked(buf, cwd, false).path,
-    argv: splitNul(buf, argv[0], argv[1]),
+    filename: cString(buf, filename, interp),
+    interp: exe > interp ? cString(buf, interp, exe) : null,
+    exe: walked(buf, [exe, cwd], (flags & Flag.exeDetached) !== 0),
+    cwd: walked(buf, [cwd, argv], false).path,
+    argv: splitNul(buf, argv, end),
     truncated,
   };
 }
