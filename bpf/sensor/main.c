@@ -72,8 +72,9 @@ int main(int argc, char **argv)
 	};
 	enum mode_request request = MODE_AUTO;
 	struct sensor s = {.ringbuf_bytes = 16 << 20};
-	/* Records below the wake-up threshold wait at most drain_ms: each wake-up costs more than many records. */
-	unsigned long stats_ms = 1000, drain_ms = 250, ringbuf_mb = 16;
+	/* Batched records wait at most drain_ms (attacks wake the loader at once): each wake-up costs the agent
+	 * more than hundreds of records. */
+	unsigned long stats_ms = 1000, drain_ms = 1000, ringbuf_mb = 16;
 	bool probe = false, verbose = false;
 	struct ring_buffer *rb = NULL;
 	struct utsname uts;

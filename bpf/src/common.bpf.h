@@ -80,6 +80,17 @@ static __always_inline void fill_header(struct vigil_header *h, __u16 type)
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+/*
+ * Attacks wake the loader at once. The exec/fork/exit stream waits for the loader's drain timer or for
+ * wakeup_bytes to pile up: a wake-up costs the agent more than hundreds of records.
+ */
+static __always_inline bool urgent(const void *rec, __u32 type)
+{
+	if (type == VIGIL_REC_PTRACE || type == VIGIL_REC_MEM_WRITE)
+		return true;
+	return type == VIGIL_REC_UNLINK && ((const struct vigil_unlink *)rec)->running > 0;
+}
+
 /* Sends the first `size` bytes of a scratch record; a full ring buffer is counted, never silent. */
 static __always_inline void emit(void *rec, __u32 size)
 {
@@ -89,8 +100,9 @@ static __always_inline void emit(void *rec, __u32 size)
 	if (size > VIGIL_RECORD_MAX)
 		size = VIGIL_RECORD_MAX;
 	h->size = size;
-	__u64 wakeup = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										      : BPF_RB_NO_WAKEUP;
+	__u64 wakeup = urgent(rec, type) || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+			       ? BPF_RB_FORCE_WAKEUP
+			       : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, rec, size, wakeup) == 0)
 		count(type);
 	else
