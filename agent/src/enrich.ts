@@ -53,11 +53,6 @@ export class Enricher {
     );
   }
 
-  /** The event JSON for a record as a string, or null when the record only updates state. */
-  toJson(record: KernelRecord): string | null {
-    return this.write(record) === null ? null : this.line.toString();
-  }
-
   /**
    * The event JSON for a record as UTF-8 bytes, a view valid until the next call; null when the record only
    * updates state (or describes no event).

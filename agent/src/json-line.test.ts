@@ -6,14 +6,14 @@ describe("JsonLine", () => {
   it("writes any string exactly as JSON.stringify does", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), (value) => {
-        expect(new JsonLine().string(value).toString()).toBe(JSON.stringify(value));
+        expect(new JsonLine().string(value).bytes().toString()).toBe(JSON.stringify(value));
       }),
     );
   });
 
   it("escapes markup-free but hostile text: quotes, backslashes, newlines, terminal escapes", () => {
     const hostile = 'a"b\\c\nd\u001b[31m\u007f\u0085é';
-    expect(JSON.parse(new JsonLine().string(hostile).toString())).toBe(hostile);
+    expect(JSON.parse(new JsonLine().string(hostile).bytes().toString())).toBe(hostile);
   });
 
   it("writes integers, zero-padded integers and hexadecimal", () => {
@@ -28,7 +28,7 @@ describe("JsonLine", () => {
           .raw(" ")
           .hex8(u32);
         const hex = u32.toString(16);
-        expect(line.toString()).toBe(
+        expect(line.bytes().toString()).toBe(
           `${big} ${String(u32 % 1e9).padStart(9, "0")} ${hex} ${hex.padStart(8, "0")}`,
         );
       }),
@@ -38,7 +38,7 @@ describe("JsonLine", () => {
   it("grows past its first buffer and keeps what it wrote", () => {
     const long = "x".repeat(200_000);
     const line = new JsonLine().raw("[").string(long).raw(",").string(`${long}é`).raw("]");
-    expect(JSON.parse(line.toString())).toEqual([long, `${long}é`]);
+    expect(JSON.parse(line.bytes().toString())).toEqual([long, `${long}é`]);
   });
 
   it("copies cached fragments and starts over on reset", () => {

@@ -17,10 +17,6 @@ export class JsonLine {
     return this.buf.subarray(0, this.at);
   }
 
-  toString(): string {
-    return this.buf.toString("utf8", 0, this.at);
-  }
-
   /** Text known to be ASCII that needs no escaping: keys, punctuation, names of ours. */
   raw(text: string): this {
     this.reserve(text.length);

@@ -1,10 +1,7 @@
 const BLOCK = 1 << 20;
 const NEWLINE = Buffer.from("\n");
 
-/**
- * Writes lines to a stream in large blocks. Each line is encoded as soon as it is given, so the strings it was
- * built from die young (cheap for the garbage collector) instead of waiting in a queue.
- */
+/** Writes lines to a stream in large blocks: one write per batch of events, not one per event. */
 export class LineWriter {
   private block: Buffer = Buffer.allocUnsafe(BLOCK);
   private spare: Buffer | null = null; // a block the stream is done with: new ones are costly external memory
@@ -14,15 +11,7 @@ export class LineWriter {
   constructor(private readonly out: NodeJS.WritableStream) {}
 
   line(text: string): void {
-    const worst = text.length * 3 + 1; // UTF-8 bytes per UTF-16 unit, at most
-    if (this.used + worst > this.block.length) this.flush();
-    if (worst > this.block.length) {
-      this.out.write(`${text}\n`);
-      return;
-    }
-    this.used += this.block.write(text, this.used);
-    this.block[this.used++] = 0x0a;
-    this.schedule();
+    this.bytes(Buffer.from(text));
   }
 
   /** A line given as UTF-8 bytes, without its newline. */

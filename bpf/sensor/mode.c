@@ -72,10 +72,13 @@ static int seed_processes(struct bpf_program *prog)
 	return err;
 }
 
-/* What both objects need before load: their ring buffer and scratch sized, the iterator left for seed_processes. */
-static void prepare(const struct sensor *s, struct bpf_map *events, struct bpf_map *scratch, struct bpf_program *seed)
+/* What both objects need before load: ring buffer, wake-up threshold and scratch sized, the iterator left for
+ * seed_processes. */
+static void prepare(const struct sensor *s, struct bpf_map *events, volatile __u64 *wakeup, struct bpf_map *scratch,
+		    struct bpf_program *seed)
 {
 	bpf_map__set_max_entries(events, s->ringbuf_bytes);
+	*wakeup = wakeup_bytes(s);
 	bpf_map__set_max_entries(scratch, libbpf_num_possible_cpus());
 	bpf_program__set_autoattach(seed, false);
 }
@@ -101,8 +104,8 @@ static int open_lsm(struct sensor *s)
 		return -errno;
 	}
 	s->lsm->rodata->canary_tgid = getpid();
-	s->lsm->rodata->wakeup_bytes = wakeup_bytes(s);
-	prepare(s, s->lsm->maps.events, s->lsm->maps.scratch, s->lsm->progs.seed_processes);
+	prepare(s, s->lsm->maps.events, &s->lsm->rodata->wakeup_bytes, s->lsm->maps.scratch,
+		s->lsm->progs.seed_processes);
 	err = lsm_bpf__load(s->lsm);
 	if (!err)
 		err = lsm_bpf__attach(s->lsm);
@@ -139,8 +142,8 @@ static int open_trace(struct sensor *s)
 	s->trace = trace_bpf__open();
 	if (!s->trace)
 		return -errno;
-	s->trace->rodata->wakeup_bytes = wakeup_bytes(s);
-	prepare(s, s->trace->maps.events, s->trace->maps.scratch, s->trace->progs.seed_processes);
+	prepare(s, s->trace->maps.events, &s->trace->rodata->wakeup_bytes, s->trace->maps.scratch,
+		s->trace->progs.seed_processes);
 	err = trace_bpf__load(s->trace);
 	if (!err)
 		err = trace_bpf__attach(s->trace);

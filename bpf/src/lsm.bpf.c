@@ -11,15 +11,6 @@
 const volatile __u32 canary_tgid = 0;
 __u64 canary_hits = 0;
 
-/*
- * The one place a policy decision plugs in (enforcement is a later issue): a hook's return value and the result of
- * the record it sends. 0 allows; a deny will return -EPERM here.
- */
-static __always_inline int verdict(const struct vigil_header *h)
-{
-	return 0;
-}
-
 /* ---- exec ---- */
 
 struct argv_walk {
@@ -106,12 +97,8 @@ static __always_inline int running_removed(struct dentry *dentry, __u32 op)
 	char *rec = scratch_record();
 	if (!rec)
 		return 0;
-	__u32 size = fill_walked_unlink(rec, dentry, running, op);
-	struct vigil_unlink *u = (void *)rec;
-	int ret = verdict(&u->hdr);
-	u->result = ret;
-	emit(rec, size);
-	return ret;
+	emit(rec, fill_walked_unlink(rec, dentry, running, op)); /* observe-only: allowed, result 0 */
+	return 0;
 }
 
 SEC("lsm/inode_unlink")
@@ -140,10 +127,8 @@ static __always_inline int emit_ptrace(__s64 request, __u32 target, __u64 addr)
 	t.request = request;
 	t.target_pid = target;
 	t.addr = addr;
-	int ret = verdict(&t.hdr);
-	t.result = ret;
-	emit(&t, sizeof(t));
-	return ret;
+	emit(&t, sizeof(t)); /* observe-only: allowed, result 0 */
+	return 0;
 }
 
 /*
@@ -182,8 +167,6 @@ int BPF_PROG(on_file_open, struct file *file)
 	m.hdr.flags = VIGIL_F_AT_OPEN;
 	m.method = VIGIL_MEM_PROC_MEM;
 	m.target_pid = target;
-	int ret = verdict(&m.hdr);
-	m.result = ret;
-	emit(&m, sizeof(m));
-	return ret;
+	emit(&m, sizeof(m)); /* observe-only: allowed, result 0 */
+	return 0;
 }

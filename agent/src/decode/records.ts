@@ -204,8 +204,8 @@ const pathScratch = Buffer.allocUnsafe(RECORD_MAX * 2);
 function walked(buf: Buffer, [start, end]: [number, number], detached: boolean): WalkedPath {
   let length = 0;
   let components = 0;
-  let componentEnd = end > start && buf[end - 1] === 0 ? end - 1 : end; // the last may be cut before its NUL
-  while (componentEnd >= start && end > start) {
+  let componentEnd = buf[end - 1] === 0 ? end - 1 : end; // the last may be cut before its NUL
+  while (start < end && componentEnd >= start) {
     let componentStart = componentEnd;
     while (componentStart > start && buf[componentStart - 1] !== 0) componentStart--;
     // A walk that stopped at a filesystem's root (no mount to cross) read that root's name, "/".
@@ -223,18 +223,14 @@ function walked(buf: Buffer, [start, end]: [number, number], detached: boolean):
 
 function decodeExec(buf: Buffer, header: Header): ExecRecord {
   need(buf, layout.vigil_exec.size, "exec");
-  const filename = layout.vigil_exec.size;
-  const interp = filename + buf.readUInt16LE(E.filename_len[0]);
-  const exe = interp + buf.readUInt16LE(E.interp_len[0]);
-  const cwd = exe + buf.readUInt16LE(E.exe_len[0]);
-  const argv = cwd + buf.readUInt16LE(E.cwd_len[0]);
-  const end = argv + buf.readUInt16LE(E.argv_len[0]);
-  if (end > buf.length) {
-    const lengths = [interp - filename, exe - interp, cwd - exe, argv - cwd, end - argv];
-    throw new DecodeError(
-      `exec record: its strings (${lengths.join(" + ")} bytes) run past its end (${buf.length - filename} bytes)`,
-    );
-  }
+  const [filename, interp, exe, cwd, argv] = tail(
+    buf,
+    layout.vigil_exec.size,
+    [E.filename_len, E.interp_len, E.exe_len, E.cwd_len, E.argv_len].map(([offset]) =>
+      buf.readUInt16LE(offset),
+    ),
+    "exec",
+  ) as [[number, number], [number, number], [number, number], [number, number], [number, number]];
   const flags = header.flags;
   const truncated: string[] = [];
   if (flags & Flag.filenameTruncated) truncated.push("process.filename");
@@ -250,11 +246,11 @@ function decodeExec(buf: Buffer, header: Header): ExecRecord {
     exeDev: buf.readUInt32LE(E.exe_dev[0]),
     exeNlink: buf.readUInt32LE(E.exe_nlink[0]),
     argc: buf.readUInt32LE(E.argc[0]),
-    filename: cString(buf, filename, interp),
-    interp: exe > interp ? cString(buf, interp, exe) : null,
-    exe: walked(buf, [exe, cwd], (flags & Flag.exeDetached) !== 0),
-    cwd: walked(buf, [cwd, argv], false).path,
-    argv: splitNul(buf, argv, end),
+    filename: cString(buf, filename[0], filename[1]),
+    interp: interp[1] > interp[0] ? cString(buf, interp[0], interp[1]) : null,
+    exe: walked(buf, exe, (flags & Flag.exeDetached) !== 0),
+    cwd: walked(buf, cwd, false).path,
+    argv: splitNul(buf, argv[0], argv[1]),
     truncated,
   };
 }
