@@ -11,7 +11,7 @@ import type {
 } from "./decode/records";
 import { JsonLine } from "./json-line";
 import { errnoName, ptraceRequestName, userDev } from "./names";
-import { inodeKey, type ProcessInfo, ProcessTable, readProc } from "./process-table";
+import { ProcessInfo, ProcessTable, Program, readProc } from "./process-table";
 
 const MEMFD_PREFIX = "memfd:";
 const EMPTY_PROGRAM = Buffer.from(`"exe":"","filename":"","argv":[],"cwd":""`);
@@ -95,19 +95,15 @@ export class Enricher {
 
   private exec(record: ExecRecord): Buffer {
     const { header } = record;
-    const exeDev = userDev(record.exeDev);
-    const info: ProcessInfo = {
-      pid: header.pid,
-      ppid: header.ppid,
-      comm: header.comm,
-      exe: record.exe.path,
-      exeDev,
-      exeIno: record.exeIno,
-      inodeKey: inodeKey(exeDev, record.exeIno),
-      filename: record.filename,
-      argv: record.argv,
-      cwd: record.cwd,
-    };
+    const program = new Program(
+      record.exe.path,
+      userDev(record.exeDev),
+      record.exeIno,
+      record.filename,
+      record.argv,
+      record.cwd,
+    );
+    const info = new ProcessInfo(header.pid, header.ppid, header.comm, program);
     this.table.exec(info);
     const line = this.begin(header, "exec");
     this.process(header, info, header.pid, header.tid, header.ppid);
@@ -115,8 +111,8 @@ export class Enricher {
     if (record.exe.detached && record.exe.path.startsWith(MEMFD_PREFIX)) line.raw(',"memfd":true');
     line.raw('},"parent":');
     this.ref(header.ppid);
-    line.raw(',"file":{"path":').string(info.exe).raw(',"dev":').uint(info.exeDev);
-    line.raw(',"inode":"').raw(info.exeIno).raw('"}');
+    line.raw(',"file":{"path":').string(program.exe).raw(',"dev":').uint(program.exeDev);
+    line.raw(',"inode":"').raw(program.exeIno).raw('"}');
     if (record.interp !== null) {
       line.raw(',"script":{"path":').string(posix.resolve(record.cwd, record.filename));
       line.raw(',"interpreter":').string(record.interp).raw("}");
@@ -165,8 +161,8 @@ export class Enricher {
       const first = running[0];
       if (!first) return null;
       pids = running.map((p) => p.pid);
-      dev = first.exeDev;
-      inode = first.exeIno;
+      dev = first.program.exeDev;
+      inode = first.program.exeIno;
     }
     const line = this.begin(record.header, "unlink_running");
     this.process(record.header).raw('},"file":{"path":').string(path);
@@ -198,23 +194,23 @@ export class Enricher {
     const line = this.line.raw('{"pid":').uint(pid).raw(',"tid":').uint(tid).raw(',"ppid":').uint(ppid);
     line.raw(',"uid":').uint(header.uid).raw(',"euid":').uint(header.euid).raw(',"gid":').uint(header.gid);
     line.raw(',"comm":').string(header.comm).raw(",");
-    if (info) this.program(info);
+    if (info) this.program(info.program);
     else line.json(EMPTY_PROGRAM);
     return line.raw(',"cgroupId":"').raw(header.cgroupId).raw('"');
   }
 
   /** What a process runs, as JSON members; written once per exec and copied for its forks and exit. */
-  private program(info: ProcessInfo): void {
+  private program(program: Program): void {
     const line = this.line;
-    if (info.json) {
-      line.json(info.json);
+    if (program.json) {
+      line.json(program.json);
       return;
     }
     const start = line.bytes().length;
-    line.raw('"exe":').string(info.exe).raw(',"filename":').string(info.filename);
-    this.strings(',"argv":', info.argv);
-    line.raw(',"cwd":').string(info.cwd);
-    info.json = Buffer.from(line.bytes().subarray(start));
+    line.raw('"exe":').string(program.exe).raw(',"filename":').string(program.filename);
+    this.strings(',"argv":', program.argv);
+    line.raw(',"cwd":').string(program.cwd);
+    program.json = Buffer.from(line.bytes().subarray(start));
   }
 
   /** A process named by pid (a target, a parent): the table, else /proc while it still exists. */
@@ -225,7 +221,7 @@ export class Enricher {
       .raw('{"pid":')
       .uint(pid)
       .raw(',"exe":')
-      .string(info?.exe ?? "");
+      .string(info?.program.exe ?? "");
     this.line
       .raw(',"comm":')
       .string(info?.comm ?? "")

@@ -1,20 +1,35 @@
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 
-export type ProcessInfo = {
-  pid: number;
-  ppid: number;
-  comm: string;
-  exe: string;
-  exeDev: number; // user-space st_dev encoding
-  exeIno: string;
+/** What a process runs: set by its exec, shared by the children it forks until they exec themselves. */
+export class Program {
   /** "dev:ino" of the executable, the key of the by-inode index; "" when unknown */
-  inodeKey: string;
-  filename: string;
-  argv: string[];
-  cwd: string;
+  readonly inodeKey: string;
   /** exe, filename, argv and cwd as JSON members (UTF-8), written on first use */
-  json?: Buffer;
-};
+  json: Buffer | null = null;
+
+  constructor(
+    readonly exe: string,
+    readonly exeDev: number, // user-space st_dev encoding
+    readonly exeIno: string,
+    readonly filename: string,
+    readonly argv: string[],
+    readonly cwd: string,
+  ) {
+    this.inodeKey = inodeKey(exeDev, exeIno);
+  }
+}
+
+const UNKNOWN_PROGRAM = new Program("", 0, "0", "", [], "");
+
+// A class, not object literals: every entry has one hidden class, so the hot paths that read them stay optimised.
+export class ProcessInfo {
+  constructor(
+    readonly pid: number,
+    readonly ppid: number,
+    readonly comm: string,
+    readonly program: Program,
+  ) {}
+}
 
 // Records arrive in kernel order, so an exited process is looked up again only by the races around its exit
 // (its last threads exiting together, a child's record written just before): a few hundred are plenty, and a
@@ -47,20 +62,7 @@ export class ProcessTable {
 
   fork(parentPid: number, childPid: number, comm: string): ProcessInfo {
     const parent = this.get(parentPid);
-    const child: ProcessInfo = parent
-      ? { ...parent, pid: childPid, ppid: parentPid, comm }
-      : {
-          pid: childPid,
-          ppid: parentPid,
-          comm,
-          exe: "",
-          exeDev: 0,
-          exeIno: "0",
-          inodeKey: "",
-          filename: "",
-          argv: [],
-          cwd: "",
-        };
+    const child = new ProcessInfo(childPid, parentPid, comm, parent?.program ?? UNKNOWN_PROGRAM);
     this.set(child);
     return child;
   }
@@ -96,13 +98,14 @@ export class ProcessTable {
     if (previous) this.unindex(previous);
     this.exited.delete(info.pid);
     this.live.set(info.pid, info);
-    if (info.exe) addTo(this.byPath, info.exe, info.pid);
-    if (info.inodeKey) addTo(this.byInode, info.inodeKey, info.pid);
+    const { exe, inodeKey } = info.program;
+    if (exe) addTo(this.byPath, exe, info.pid);
+    if (inodeKey) addTo(this.byInode, inodeKey, info.pid);
   }
 
   private unindex(info: ProcessInfo): void {
-    removeFrom(this.byPath, info.exe, info.pid);
-    removeFrom(this.byInode, info.inodeKey, info.pid);
+    removeFrom(this.byPath, info.program.exe, info.pid);
+    removeFrom(this.byInode, info.program.inodeKey, info.pid);
   }
 }
 
@@ -147,20 +150,8 @@ export function readProc(procRoot: string, pid: number): ProcessInfo | null {
     try {
       cwd = readlinkSync(`${dir}/cwd`);
     } catch {}
-    const exeDev = Number(st.dev);
-    const exeIno = String(st.ino);
-    return {
-      pid,
-      ppid,
-      comm,
-      exe,
-      exeDev,
-      exeIno,
-      inodeKey: inodeKey(exeDev, exeIno),
-      filename: argv[0] ?? "",
-      argv,
-      cwd,
-    };
+    const program = new Program(exe, Number(st.dev), String(st.ino), argv[0] ?? "", argv, cwd);
+    return new ProcessInfo(pid, ppid, comm, program);
   } catch {
     return null;
   }
