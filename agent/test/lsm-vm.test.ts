@@ -28,13 +28,12 @@ describe("LSM mode in a VM booted with the BPF LSM", () => {
       timeout: 400_000,
     });
     console = stdout.replaceAll("\r", "");
-    const frames = new FrameReader().push(
-      Buffer.from(between(console, "VIGIL-FRAMES-BEGIN", "VIGIL-FRAMES-END"), "base64"),
-    );
-    for (const frame of frames) {
-      if (frame.record) records.push(decodeRecord(frame.record));
-      else badFrames.push(frame.error);
-    }
+    const reader = new FrameReader({
+      record: (buf, start, end) => records.push(decodeRecord(buf, start, end)),
+      error: (error) => badFrames.push(error),
+    });
+    reader.push(Buffer.from(between(console, "VIGIL-FRAMES-BEGIN", "VIGIL-FRAMES-END"), "base64"));
+    reader.end();
   }, 420_000);
 
   it("picks lsm mode because the canary hook fired", () => {

@@ -1,12 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { frame, recordedRecords, recordedStream } from "../../test/fixtures";
-import { type Frame, FrameReader } from "./frames";
+import { FrameReader } from "./frames";
+
+type Frame = { record: Buffer; error?: undefined } | { record?: undefined; error: string };
 
 const records = recordedRecords();
 
 function readAll(chunks: Buffer[]): Frame[] {
-  const reader = new FrameReader();
-  return [...chunks.flatMap((chunk) => reader.push(chunk)), ...reader.end()];
+  const frames: Frame[] = [];
+  const reader = new FrameReader({
+    record: (buf, start, end) => frames.push({ record: Buffer.from(buf.subarray(start, end)) }),
+    error: (error) => frames.push({ error }),
+  });
+  for (const chunk of chunks) reader.push(chunk);
+  reader.end();
+  return frames;
 }
 
 describe("FrameReader", () => {

@@ -9,6 +9,16 @@ const [hello, exec, fork, exit, unlink, ptrace, procMem, stats, vmWritev] = reco
 );
 
 describe("decodeRecord on frames recorded from the sensor", () => {
+  it("decodes a record in place inside a larger buffer as it decodes the record alone", () => {
+    const junk = Buffer.from("junk-before");
+    const stream = Buffer.concat([junk, ...records, junk]);
+    let at = junk.length;
+    for (const record of records) {
+      expect(decodeRecord(stream, at, at + record.length)).toEqual(decodeRecord(record));
+      at += record.length;
+    }
+  });
+
   it("decodes the hello record", () => {
     expect(hello).toMatchObject({ kind: "hello", mode: "tracepoint", abiVersion: 1, ringbufBytes: 16 << 20 });
     expect(hello?.kind === "hello" && hello.reason).toContain("tracepoint");

@@ -110,84 +110,85 @@ const M = layout.vigil_mem_write.fields;
 const HE = layout.vigil_hello.fields;
 const S = layout.vigil_stats.fields;
 
-export function decodeRecord(buf: Buffer): KernelRecord {
-  if (buf.length < layout.vigil_header.size) {
+/** Decodes the record in buf[at, end): the frame reader hands records over in place, without a view of each. */
+export function decodeRecord(buf: Buffer, at = 0, end = buf.length): KernelRecord {
+  const length = end - at;
+  if (length < layout.vigil_header.size) {
     throw new DecodeError(
-      `record of ${buf.length} bytes is shorter than its ${layout.vigil_header.size}-byte header`,
+      `record of ${length} bytes is shorter than its ${layout.vigil_header.size}-byte header`,
     );
   }
-  const header = decodeHeader(buf);
-  if (header.size !== buf.length) {
-    throw new DecodeError(`record header says ${header.size} bytes but the frame holds ${buf.length}`);
+  const header = decodeHeader(buf, at);
+  if (header.size !== length) {
+    throw new DecodeError(`record header says ${header.size} bytes but the frame holds ${length}`);
   }
   switch (header.type) {
     case RecordType.exec:
-      return decodeExec(buf, header);
+      return decodeExec(buf, at, end, header);
     case RecordType.fork:
-      need(buf, layout.vigil_fork.size, "fork");
-      return { kind: "fork", header, childPid: buf.readUInt32LE(layout.vigil_fork.fields.child_pid[0]) };
+      need(length, layout.vigil_fork.size, "fork");
+      return { kind: "fork", header, childPid: buf.readUInt32LE(at + layout.vigil_fork.fields.child_pid[0]) };
     case RecordType.exit:
-      need(buf, layout.vigil_exit.size, "exit");
-      return { kind: "exit", header, exitCode: buf.readUInt32LE(layout.vigil_exit.fields.exit_code[0]) };
+      need(length, layout.vigil_exit.size, "exit");
+      return { kind: "exit", header, exitCode: buf.readUInt32LE(at + layout.vigil_exit.fields.exit_code[0]) };
     case RecordType.unlink:
-      return decodeUnlink(buf, header);
+      return decodeUnlink(buf, at, end, header);
     case RecordType.ptrace:
-      need(buf, layout.vigil_ptrace.size, "ptrace");
+      need(length, layout.vigil_ptrace.size, "ptrace");
       return {
         kind: "ptrace",
         header,
-        request: buf.readBigInt64LE(P.request[0]),
-        addr: buf.readBigUInt64LE(P.addr[0]),
-        targetPid: buf.readUInt32LE(P.target_pid[0]),
-        result: buf.readInt32LE(P.result[0]),
+        request: buf.readBigInt64LE(at + P.request[0]),
+        addr: buf.readBigUInt64LE(at + P.addr[0]),
+        targetPid: buf.readUInt32LE(at + P.target_pid[0]),
+        result: buf.readInt32LE(at + P.result[0]),
       };
     case RecordType.memWrite:
-      return decodeMemWrite(buf, header);
+      return decodeMemWrite(buf, at, end, header);
     case RecordType.hello:
-      return decodeHello(buf, header);
+      return decodeHello(buf, at, end, header);
     case RecordType.stats:
-      need(buf, layout.vigil_stats.size, "stats");
+      need(length, layout.vigil_stats.size, "stats");
       return {
         kind: "stats",
         header,
-        realtimeOffsetNs: buf.readBigInt64LE(S.realtime_offset_ns[0]),
-        emitted: u64Array(buf, S.emitted[0]),
-        dropped: u64Array(buf, S.dropped[0]),
+        realtimeOffsetNs: buf.readBigInt64LE(at + S.realtime_offset_ns[0]),
+        emitted: u64Array(buf, at + S.emitted[0]),
+        dropped: u64Array(buf, at + S.dropped[0]),
       };
     default:
       throw new DecodeError(`unknown record type ${header.type}`);
   }
 }
 
-function decodeHeader(buf: Buffer): Header {
+function decodeHeader(buf: Buffer, at: number): Header {
   return {
-    type: buf.readUInt16LE(H.type[0]),
-    flags: buf.readUInt16LE(H.flags[0]),
-    size: buf.readUInt32LE(H.size[0]),
-    ktimeHigh: buf.readUInt32LE(H.ktime_ns[0] + 4),
-    ktimeLow: buf.readUInt32LE(H.ktime_ns[0]),
-    cgroupId: u64String(buf, H.cgroup_id[0]),
-    pid: buf.readUInt32LE(H.pid[0]),
-    tid: buf.readUInt32LE(H.tid[0]),
-    ppid: buf.readUInt32LE(H.ppid[0]),
-    uid: buf.readUInt32LE(H.uid[0]),
-    euid: buf.readUInt32LE(H.euid[0]),
-    gid: buf.readUInt32LE(H.gid[0]),
-    comm: cString(buf, H.comm[0], H.comm[0] + H.comm[1]),
+    type: buf.readUInt16LE(at + H.type[0]),
+    flags: buf.readUInt16LE(at + H.flags[0]),
+    size: buf.readUInt32LE(at + H.size[0]),
+    ktimeHigh: buf.readUInt32LE(at + H.ktime_ns[0] + 4),
+    ktimeLow: buf.readUInt32LE(at + H.ktime_ns[0]),
+    cgroupId: u64String(buf, at + H.cgroup_id[0]),
+    pid: buf.readUInt32LE(at + H.pid[0]),
+    tid: buf.readUInt32LE(at + H.tid[0]),
+    ppid: buf.readUInt32LE(at + H.ppid[0]),
+    uid: buf.readUInt32LE(at + H.uid[0]),
+    euid: buf.readUInt32LE(at + H.euid[0]),
+    gid: buf.readUInt32LE(at + H.gid[0]),
+    comm: cString(buf, at + H.comm[0], at + H.comm[0] + H.comm[1]),
   };
 }
 
-function need(buf: Buffer, size: number, what: string): void {
-  if (buf.length < size)
-    throw new DecodeError(`${what} record of ${buf.length} bytes is shorter than ${size}`);
+function need(length: number, size: number, what: string): void {
+  if (length < size) throw new DecodeError(`${what} record of ${length} bytes is shorter than ${size}`);
 }
 
 /** Cuts the record's tail into consecutive strings of the given lengths, checking they fit. */
-function tail(buf: Buffer, start: number, lengths: number[], what: string): Array<[number, number]> {
+function tail(start: number, end: number, lengths: number[], what: string): Array<[number, number]> {
   const total = lengths.reduce((sum, n) => sum + n, 0);
-  if (start + total > buf.length) {
+  if (start + total > end) {
     throw new DecodeError(
-      `${what} record: its strings (${lengths.join(" + ")} bytes) run past its end (${buf.length - start} bytes)`,
+      `${what} record: its strings (${lengths.join(" + ")} bytes) run past its end (${end - start} bytes)`,
     );
   }
   let at = start;
@@ -221,13 +222,13 @@ function walked(buf: Buffer, [start, end]: [number, number], detached: boolean):
   return { path: text(pathScratch, 0, length), detached };
 }
 
-function decodeExec(buf: Buffer, header: Header): ExecRecord {
-  need(buf, layout.vigil_exec.size, "exec");
+function decodeExec(buf: Buffer, at: number, end: number, header: Header): ExecRecord {
+  need(end - at, layout.vigil_exec.size, "exec");
   const [filename, interp, exe, cwd, argv] = tail(
-    buf,
-    layout.vigil_exec.size,
+    at + layout.vigil_exec.size,
+    end,
     [E.filename_len, E.interp_len, E.exe_len, E.cwd_len, E.argv_len].map(([offset]) =>
-      buf.readUInt16LE(offset),
+      buf.readUInt16LE(at + offset),
     ),
     "exec",
   ) as [[number, number], [number, number], [number, number], [number, number], [number, number]];
@@ -241,11 +242,11 @@ function decodeExec(buf: Buffer, header: Header): ExecRecord {
   return {
     kind: "exec",
     header,
-    exeIno: u64String(buf, E.exe_ino[0]),
-    exeMtimeNs: buf.readBigUInt64LE(E.exe_mtime_ns[0]),
-    exeDev: buf.readUInt32LE(E.exe_dev[0]),
-    exeNlink: buf.readUInt32LE(E.exe_nlink[0]),
-    argc: buf.readUInt32LE(E.argc[0]),
+    exeIno: u64String(buf, at + E.exe_ino[0]),
+    exeMtimeNs: buf.readBigUInt64LE(at + E.exe_mtime_ns[0]),
+    exeDev: buf.readUInt32LE(at + E.exe_dev[0]),
+    exeNlink: buf.readUInt32LE(at + E.exe_nlink[0]),
+    argc: buf.readUInt32LE(at + E.argc[0]),
     filename: cString(buf, filename[0], filename[1]),
     interp: interp[1] > interp[0] ? cString(buf, interp[0], interp[1]) : null,
     exe: walked(buf, exe, (flags & Flag.exeDetached) !== 0),
@@ -260,15 +261,15 @@ const unlinkOps = {
   [UnlinkOp.rename]: "rename",
 } as const;
 
-function decodeUnlink(buf: Buffer, header: Header): UnlinkRecord {
-  need(buf, layout.vigil_unlink.size, "unlink");
-  const opCode = buf.readUInt32LE(U.op[0]);
+function decodeUnlink(buf: Buffer, at: number, end: number, header: Header): UnlinkRecord {
+  need(end - at, layout.vigil_unlink.size, "unlink");
+  const opCode = buf.readUInt32LE(at + U.op[0]);
   const op = unlinkOps[opCode as keyof typeof unlinkOps];
   if (!op) throw new DecodeError(`unlink record: unknown operation ${opCode}`);
   const [path, dir] = tail(
-    buf,
-    layout.vigil_unlink.size,
-    [buf.readUInt16LE(U.path_len[0]), buf.readUInt16LE(U.dir_len[0])],
+    at + layout.vigil_unlink.size,
+    end,
+    [buf.readUInt16LE(at + U.path_len[0]), buf.readUInt16LE(at + U.dir_len[0])],
     "unlink",
   ) as [[number, number], [number, number]];
   const pathWalked = (header.flags & Flag.pathWalked) !== 0;
@@ -278,10 +279,10 @@ function decodeUnlink(buf: Buffer, header: Header): UnlinkRecord {
     op,
     inodeKnown: (header.flags & Flag.inodeKnown) !== 0,
     pathWalked,
-    ino: u64String(buf, U.ino[0]),
-    dev: buf.readUInt32LE(U.dev[0]),
-    running: buf.readUInt32LE(U.running[0]),
-    result: buf.readInt32LE(U.result[0]),
+    ino: u64String(buf, at + U.ino[0]),
+    dev: buf.readUInt32LE(at + U.dev[0]),
+    running: buf.readUInt32LE(at + U.running[0]),
+    result: buf.readInt32LE(at + U.result[0]),
     path: pathWalked ? walked(buf, path, false).path : cString(buf, path[0], path[1]),
     dir: dir[1] > dir[0] ? walked(buf, dir, (header.flags & Flag.dirDetached) !== 0).path : null,
     truncated: (header.flags & Flag.pathTruncated) !== 0,
@@ -294,9 +295,9 @@ const memMethods = {
   [MemMethod.ptracePoke]: "ptrace_poke",
 } as const;
 
-function decodeMemWrite(buf: Buffer, header: Header): MemWriteRecord {
-  need(buf, layout.vigil_mem_write.size, "mem_write");
-  const methodCode = buf.readUInt32LE(M.method[0]);
+function decodeMemWrite(buf: Buffer, at: number, end: number, header: Header): MemWriteRecord {
+  need(end - at, layout.vigil_mem_write.size, "mem_write");
+  const methodCode = buf.readUInt32LE(at + M.method[0]);
   const method = memMethods[methodCode as keyof typeof memMethods];
   if (!method) throw new DecodeError(`mem_write record: unknown method ${methodCode}`);
   return {
@@ -304,31 +305,31 @@ function decodeMemWrite(buf: Buffer, header: Header): MemWriteRecord {
     header,
     method,
     atOpen: (header.flags & Flag.atOpen) !== 0,
-    addr: buf.readBigUInt64LE(M.addr[0]),
-    result: buf.readBigInt64LE(M.result[0]),
-    targetPid: buf.readUInt32LE(M.target_pid[0]),
-    request: buf.readBigInt64LE(M.request[0]),
+    addr: buf.readBigUInt64LE(at + M.addr[0]),
+    result: buf.readBigInt64LE(at + M.result[0]),
+    targetPid: buf.readUInt32LE(at + M.target_pid[0]),
+    request: buf.readBigInt64LE(at + M.request[0]),
   };
 }
 
-function decodeHello(buf: Buffer, header: Header): HelloRecord {
-  need(buf, layout.vigil_hello.size, "hello");
+function decodeHello(buf: Buffer, at: number, end: number, header: Header): HelloRecord {
+  need(end - at, layout.vigil_hello.size, "hello");
   const [reason, release] = tail(
-    buf,
-    layout.vigil_hello.size,
-    [buf.readUInt16LE(HE.reason_len[0]), buf.readUInt16LE(HE.release_len[0])],
+    at + layout.vigil_hello.size,
+    end,
+    [buf.readUInt16LE(at + HE.reason_len[0]), buf.readUInt16LE(at + HE.release_len[0])],
     "hello",
   ) as [[number, number], [number, number]];
-  const modeCode = buf.readUInt32LE(HE.mode[0]);
+  const modeCode = buf.readUInt32LE(at + HE.mode[0]);
   if (modeCode !== 1 && modeCode !== 2)
     throw new DecodeError(`hello record: unknown sensor mode ${modeCode}`);
   return {
     kind: "hello",
     header,
-    realtimeOffsetNs: buf.readBigInt64LE(HE.realtime_offset_ns[0]),
-    abiVersion: buf.readUInt32LE(HE.abi_version[0]),
+    realtimeOffsetNs: buf.readBigInt64LE(at + HE.realtime_offset_ns[0]),
+    abiVersion: buf.readUInt32LE(at + HE.abi_version[0]),
     mode: modeCode === 2 ? "lsm" : "tracepoint",
-    ringbufBytes: buf.readUInt32LE(HE.ringbuf_bytes[0]),
+    ringbufBytes: buf.readUInt32LE(at + HE.ringbuf_bytes[0]),
     reason: text(buf, reason[0], Math.max(reason[0], reason[1] - 1)),
     kernelRelease: text(buf, release[0], Math.max(release[0], release[1] - 1)),
   };

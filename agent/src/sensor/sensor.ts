@@ -25,25 +25,23 @@ export function startSensor(options: SensorOptions): RunningSensor {
   if (options.ringbufMb) args.push("--ringbuf-mb", String(options.ringbufMb));
   if (options.statsMs) args.push("--stats-ms", String(options.statsMs));
   const child = spawn(env.sensorPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  const reader = new FrameReader();
   let frameNumber = 0;
-
-  const handle = (frames: ReturnType<FrameReader["push"]>) => {
-    for (const frame of frames) {
+  const reader = new FrameReader({
+    record(buf, start, end) {
       frameNumber += 1;
-      if (frame.error !== undefined) {
-        options.onBadFrame(frame.error);
-        continue;
-      }
       try {
-        options.onRecord(decodeRecord(frame.record));
+        options.onRecord(decodeRecord(buf, start, end));
       } catch (error) {
         options.onBadFrame(`frame ${frameNumber}: ${(error as Error).message}`);
       }
-    }
-  };
+    },
+    error(message) {
+      frameNumber += 1;
+      options.onBadFrame(message);
+    },
+  });
 
-  child.stdout.on("data", (chunk: Buffer) => handle(reader.push(chunk)));
+  child.stdout.on("data", (chunk: Buffer) => reader.push(chunk));
   let stderrTail = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (text: string) => {
@@ -55,7 +53,7 @@ export function startSensor(options: SensorOptions): RunningSensor {
   const done = new Promise<number>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => {
-      handle(reader.end());
+      reader.end();
       if (stderrTail) options.onLog(stderrTail);
       resolve(code ?? (signal ? 128 : 1));
     });
