@@ -162,8 +162,18 @@ int on_renameat2_enter(struct sys_enter_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A stacked filesystem (overlayfs: containers) removes its layer's file with its mounter's credentials in place of
+ * the caller's. That file's inode is not the one executed, so the kernel's table cannot judge it.
+ */
+static __always_inline bool inside_stacked_fs(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, cred) != BPF_CORE_READ(task, real_cred);
+}
+
 /* On ext4 the hook names the inode and the kernel's table says whether it runs: the agent need not guess.
- * (Under overlayfs this sees the upper inode, not the one exec'd: see the issue notes.) */
+ * Beneath an overlay it does not know, and the agent matches the syscall's path against what runs. */
 SEC("tp_btf/ext4_unlink_enter")
 int BPF_PROG(on_ext4_unlink, struct inode *dir, struct dentry *dentry)
 {
@@ -173,6 +183,8 @@ int BPF_PROG(on_ext4_unlink, struct inode *dir, struct dentry *dentry)
 	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
 
 	if (p && p->op == PENDING_UNLINK) {
+		if (!running && inside_stacked_fs())
+			return 0;
 		p->inode_known = 1;
 		p->ino = BPF_CORE_READ(inode, i_ino);
 		p->dev = kernel_dev(inode);
