@@ -19,6 +19,7 @@
 #define VIGIL_COMM_LEN 16
 #define VIGIL_RECORD_MAX 32768
 #define VIGIL_FRAME_MAGIC 0x314c4756 /* "VGL1" in little-endian byte order */
+#define VIGIL_SCRATCH_SLOTS 4 /* records under construction per CPU at once (BPF objects and loader) */
 
 enum vigil_record_type {
 	VIGIL_REC_EXEC = 1,

@@ -75,11 +75,12 @@ static int seed_processes(struct bpf_program *prog)
 /* What both objects need before load: ring buffer, wake-up threshold and scratch sized, the iterator left for
  * seed_processes. */
 static void prepare(const struct sensor *s, struct bpf_map *events, volatile __u64 *wakeup, struct bpf_map *scratch,
-		    struct bpf_program *seed)
+		    struct bpf_map *claims, struct bpf_program *seed)
 {
 	bpf_map__set_max_entries(events, s->ringbuf_bytes);
 	*wakeup = wakeup_bytes(s);
-	bpf_map__set_max_entries(scratch, libbpf_num_possible_cpus());
+	bpf_map__set_max_entries(scratch, libbpf_num_possible_cpus() * VIGIL_SCRATCH_SLOTS);
+	bpf_map__set_max_entries(claims, libbpf_num_possible_cpus() * VIGIL_SCRATCH_SLOTS);
 	bpf_program__set_autoattach(seed, false);
 }
 
@@ -104,7 +105,7 @@ static int open_lsm(struct sensor *s)
 		return -errno;
 	}
 	s->lsm->rodata->canary_tgid = getpid();
-	prepare(s, s->lsm->maps.events, &s->lsm->rodata->wakeup_bytes, s->lsm->maps.scratch,
+	prepare(s, s->lsm->maps.events, &s->lsm->rodata->wakeup_bytes, s->lsm->maps.scratch, s->lsm->maps.scratch_claims,
 		s->lsm->progs.seed_processes);
 	err = lsm_bpf__load(s->lsm);
 	if (!err)
@@ -142,7 +143,7 @@ static int open_trace(struct sensor *s)
 	s->trace = trace_bpf__open();
 	if (!s->trace)
 		return -errno;
-	prepare(s, s->trace->maps.events, &s->trace->rodata->wakeup_bytes, s->trace->maps.scratch,
+	prepare(s, s->trace->maps.events, &s->trace->rodata->wakeup_bytes, s->trace->maps.scratch, s->trace->maps.scratch_claims,
 		s->trace->progs.seed_processes);
 	err = trace_bpf__load(s->trace);
 	if (!err)

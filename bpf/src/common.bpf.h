@@ -26,8 +26,11 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
-/* One record under construction per CPU, indexed by CPU (the loader sizes it): larger than the BPF stack,
- * and larger than the 32 KiB a per-CPU map value may have. */
+/*
+ * Records under construction, VIGIL_SCRATCH_SLOTS per CPU (the loader sizes both maps): larger than the BPF stack,
+ * and larger than the 32 KiB a per-CPU map value may have. A program claims its slot, because on a preemptible
+ * kernel another one can run on the same CPU before it ends (LSM hooks run with only migration disabled).
+ */
 struct scratch {
 	char buf[SCRATCH_SIZE];
 };
@@ -37,6 +40,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
+
+/* [slot] != 0: the slot holds a record under construction. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} scratch_claims SEC(".maps");
 
 /* [type] = records emitted, [VIGIL_REC_KERNEL_KINDS + type] = records the ring buffer had no room for. */
 struct {
@@ -56,10 +67,31 @@ static __always_inline void count(__u32 slot)
 		*n += 1;
 }
 
-static __always_inline void *scratch_record(void)
+/* Claims a free slot of this CPU; -1 when every one is taken, counted as a drop of `type`, never silent. */
+static __always_inline int scratch_claim(__u32 type)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-	return bpf_map_lookup_elem(&scratch, &cpu);
+	__u32 first = bpf_get_smp_processor_id() * VIGIL_SCRATCH_SLOTS;
+
+	for (__u32 i = 0; i < VIGIL_SCRATCH_SLOTS; i++) {
+		__u32 slot = first + i;
+		__u32 *claim = bpf_map_lookup_elem(&scratch_claims, &slot);
+		if (claim && __sync_lock_test_and_set(claim, 1) == 0)
+			return slot;
+	}
+	count(VIGIL_REC_KERNEL_KINDS + type);
+	return -1;
+}
+
+static __always_inline char *scratch_at(__u32 slot)
+{
+	return bpf_map_lookup_elem(&scratch, &slot);
+}
+
+static __always_inline void scratch_release(__u32 slot)
+{
+	__u32 *claim = bpf_map_lookup_elem(&scratch_claims, &slot);
+	if (claim)
+		__sync_lock_test_and_set(claim, 0);
 }
 
 static __always_inline void fill_header(struct vigil_header *h, __u16 type)

@@ -15,6 +15,7 @@ __u64 canary_hits = 0;
 
 struct argv_walk {
 	unsigned long p; /* next string in the new mm */
+	__u32 slot;
 	__u32 off;
 	__u32 len;
 	bool truncated;
@@ -24,7 +25,7 @@ struct argv_walk {
 static long put_arg(__u64 i, void *ctx)
 {
 	struct argv_walk *a = ctx;
-	char *rec = scratch_record();
+	char *rec = scratch_at(a->slot);
 	__u32 len = a->len;
 
 	if (!rec || len >= ARGV_MAX) {
@@ -54,9 +55,14 @@ static long put_arg(__u64 i, void *ctx)
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 {
-	char *rec = scratch_record();
-	if (!rec)
+	int slot = scratch_claim(VIGIL_REC_EXEC);
+	if (slot < 0)
 		return 0;
+	char *rec = scratch_at(slot);
+	if (!rec) {
+		scratch_release(slot);
+		return 0;
+	}
 	struct vigil_exec *e = (void *)rec;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 off = fill_exec(rec, task, bprm);
@@ -64,7 +70,7 @@ int BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 	int argc = e->argc;
 
 	/* Every string takes at least one byte, so no more than ARGV_MAX of them can fit. */
-	struct argv_walk a = {.p = BPF_CORE_READ(bprm, p), .off = off};
+	struct argv_walk a = {.p = BPF_CORE_READ(bprm, p), .slot = slot, .off = off};
 	__u32 nr = argc > 0 ? argc : 0;
 	if (nr > ARGV_MAX) {
 		nr = ARGV_MAX;
@@ -79,6 +85,7 @@ int BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 	off += len;
 
 	emit(rec, off);
+	scratch_release(slot);
 	return 0;
 }
 
@@ -94,10 +101,13 @@ static __always_inline int running_removed(struct dentry *dentry, __u32 op)
 
 	if (!running)
 		return 0; /* nobody executes it (or a negative dentry: nothing is replaced) */
-	char *rec = scratch_record();
-	if (!rec)
+	int slot = scratch_claim(VIGIL_REC_UNLINK);
+	if (slot < 0)
 		return 0;
-	emit(rec, fill_walked_unlink(rec, dentry, running, op)); /* observe-only: allowed, result 0 */
+	char *rec = scratch_at(slot);
+	if (rec)
+		emit(rec, fill_walked_unlink(rec, dentry, running, op)); /* observe-only: allowed, result 0 */
+	scratch_release(slot);
 	return 0;
 }
 
