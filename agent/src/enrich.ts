@@ -117,7 +117,7 @@ export class Enricher {
       line.raw(',"script":{"path":').string(posix.resolve(record.cwd, record.filename));
       line.raw(',"interpreter":').string(record.interp).raw("}");
     }
-    if (record.truncated.length > 0) this.strings(',"truncated":', record.truncated);
+    if (record.truncated.length > 0) line.raw(',"truncated":').strings(record.truncated);
     return line.raw("}").bytes();
   }
 
@@ -206,10 +206,9 @@ export class Enricher {
       line.json(program.json);
       return;
     }
-    const start = line.bytes().length;
+    const start = line.length;
     line.raw('"exe":').string(program.exe).raw(',"filename":').string(program.filename);
-    this.strings(',"argv":', program.argv);
-    line.raw(',"cwd":').string(program.cwd);
+    line.raw(',"argv":').strings(program.argv).raw(',"cwd":').string(program.cwd);
     program.json = Buffer.from(line.bytes().subarray(start));
   }
 
@@ -217,20 +216,12 @@ export class Enricher {
   private ref(pid: number): void {
     // Not added to the table: the pid may be a thread's, whose exit is never reported.
     const info = this.table.get(pid) ?? readProc("/proc", pid);
-    this.line
-      .raw('{"pid":')
-      .uint(pid)
+    const line = this.line.raw('{"pid":').uint(pid);
+    line
       .raw(',"exe":')
-      .string(info?.program.exe ?? "");
-    this.line
+      .string(info?.program.exe ?? "")
       .raw(',"comm":')
       .string(info?.comm ?? "")
       .raw("}");
-  }
-
-  private strings(member: string, values: string[]): void {
-    const line = this.line.raw(member).raw("[");
-    for (let i = 0; i < values.length; i++) (i === 0 ? line : line.raw(",")).string(values[i] as string);
-    line.raw("]");
   }
 }

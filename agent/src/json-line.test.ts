@@ -35,6 +35,16 @@ describe("JsonLine", () => {
     );
   });
 
+  it("writes arrays of strings as JSON.stringify does", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "binary" })), (values) => {
+        const line = new JsonLine().strings(values);
+        expect(line.bytes().toString()).toBe(JSON.stringify(values));
+        expect(line.length).toBe(line.bytes().length);
+      }),
+    );
+  });
+
   it("grows past its first buffer and keeps what it wrote", () => {
     const long = "x".repeat(200_000);
     const line = new JsonLine().raw("[").string(long).raw(",").string(`${long}é`).raw("]");

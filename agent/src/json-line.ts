@@ -12,6 +12,11 @@ export class JsonLine {
     return this;
   }
 
+  /** Bytes written so far. */
+  get length(): number {
+    return this.at;
+  }
+
   /** The line written so far: a view valid until the next reset. */
   bytes(): Buffer {
     return this.buf.subarray(0, this.at);
@@ -41,6 +46,16 @@ export class JsonLine {
     buf[at++] = 0x22;
     this.at = at;
     return this;
+  }
+
+  /** A JSON array of strings. */
+  strings(values: string[]): this {
+    this.raw("[");
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.raw(",");
+      this.string(values[i] as string);
+    }
+    return this.raw("]");
   }
 
   /** A non-negative integer below 2^53. */

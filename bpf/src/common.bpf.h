@@ -67,24 +67,34 @@ static __always_inline void count(__u32 slot)
 		*n += 1;
 }
 
-/* Claims a free slot of this CPU; -1 when every one is taken, counted as a drop of `type`, never silent. */
-static __always_inline int scratch_claim(__u32 type)
+static __always_inline char *scratch_at(__u32 slot)
+{
+	return bpf_map_lookup_elem(&scratch, &slot);
+}
+
+/*
+ * Claims a free slot of this CPU and returns its record, its index in *slot (to release); NULL when every slot is
+ * taken, counted as a drop of `type`, never silent.
+ */
+static __always_inline char *scratch_claim(__u32 type, __u32 *slot)
 {
 	__u32 first = bpf_get_smp_processor_id() * VIGIL_SCRATCH_SLOTS;
 
 	for (__u32 i = 0; i < VIGIL_SCRATCH_SLOTS; i++) {
-		__u32 slot = first + i;
-		__u32 *claim = bpf_map_lookup_elem(&scratch_claims, &slot);
-		if (claim && __sync_lock_test_and_set(claim, 1) == 0)
-			return slot;
+		__u32 at = first + i;
+		__u32 *claim = bpf_map_lookup_elem(&scratch_claims, &at);
+		if (!claim || __sync_lock_test_and_set(claim, 1) != 0)
+			continue;
+		char *rec = scratch_at(at);
+		if (!rec) {
+			__sync_lock_test_and_set(claim, 0);
+			break;
+		}
+		*slot = at;
+		return rec;
 	}
 	count(VIGIL_REC_KERNEL_KINDS + type);
-	return -1;
-}
-
-static __always_inline char *scratch_at(__u32 slot)
-{
-	return bpf_map_lookup_elem(&scratch, &slot);
+	return NULL;
 }
 
 static __always_inline void scratch_release(__u32 slot)

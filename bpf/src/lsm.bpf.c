@@ -55,14 +55,10 @@ static long put_arg(__u64 i, void *ctx)
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(on_bprm_committed_creds, struct linux_binprm *bprm)
 {
-	int slot = scratch_claim(VIGIL_REC_EXEC);
-	if (slot < 0)
+	__u32 slot;
+	char *rec = scratch_claim(VIGIL_REC_EXEC, &slot);
+	if (!rec)
 		return 0;
-	char *rec = scratch_at(slot);
-	if (!rec) {
-		scratch_release(slot);
-		return 0;
-	}
 	struct vigil_exec *e = (void *)rec;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 off = fill_exec(rec, task, bprm);
@@ -101,12 +97,11 @@ static __always_inline int running_removed(struct dentry *dentry, __u32 op)
 
 	if (!running)
 		return 0; /* nobody executes it (or a negative dentry: nothing is replaced) */
-	int slot = scratch_claim(VIGIL_REC_UNLINK);
-	if (slot < 0)
+	__u32 slot;
+	char *rec = scratch_claim(VIGIL_REC_UNLINK, &slot);
+	if (!rec)
 		return 0;
-	char *rec = scratch_at(slot);
-	if (rec)
-		emit(rec, fill_walked_unlink(rec, dentry, running, op)); /* observe-only: allowed, result 0 */
+	emit(rec, fill_walked_unlink(rec, dentry, running, op)); /* observe-only: allowed, result 0 */
 	scratch_release(slot);
 	return 0;
 }

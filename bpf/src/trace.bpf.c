@@ -62,14 +62,10 @@ struct sys_exit_ctx {
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	int slot = scratch_claim(VIGIL_REC_EXEC);
-	if (slot < 0)
+	__u32 slot;
+	char *rec = scratch_claim(VIGIL_REC_EXEC, &slot);
+	if (!rec)
 		return 0;
-	char *rec = scratch_at(slot);
-	if (!rec) {
-		scratch_release(slot);
-		return 0;
-	}
 	struct vigil_exec *e = (void *)rec;
 	__u32 off = fill_exec(rec, task, bprm);
 	process_runs(e->hdr.pid, exe_inode(task));
@@ -200,13 +196,12 @@ int BPF_PROG(on_ext4_unlink, struct inode *dir, struct dentry *dentry)
 	if (!running)
 		return 0;
 
-	int slot = scratch_claim(VIGIL_REC_UNLINK);
-	if (slot < 0)
+	__u32 slot;
+	char *rec = scratch_claim(VIGIL_REC_UNLINK, &slot);
+	if (!rec)
 		return 0;
-	char *rec = scratch_at(slot);
 	/* outside a traced syscall: io_uring, nfsd */
-	if (rec)
-		emit(rec, fill_walked_unlink(rec, dentry, running, VIGIL_UNLINK_OP_UNLINK));
+	emit(rec, fill_walked_unlink(rec, dentry, running, VIGIL_UNLINK_OP_UNLINK));
 	scratch_release(slot);
 	return 0;
 }
@@ -219,14 +214,10 @@ static __always_inline void unlink_exit(__u32 op, __s64 ret)
 	if (p.inode_known && !p.running)
 		return; /* the filesystem saw the inode and nobody executes it */
 
-	int slot = scratch_claim(VIGIL_REC_UNLINK);
-	if (slot < 0)
+	__u32 slot;
+	char *rec = scratch_claim(VIGIL_REC_UNLINK, &slot);
+	if (!rec)
 		return;
-	char *rec = scratch_at(slot);
-	if (!rec) {
-		scratch_release(slot);
-		return;
-	}
 	struct vigil_unlink *u = (void *)rec;
 	fill_header(&u->hdr, VIGIL_REC_UNLINK);
 	u->ino = p.ino;
