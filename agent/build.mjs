@@ -16,6 +16,7 @@ await build({
   format: "esm",
   target: "node20",
   logLevel: "warning",
+  external: ["better-sqlite3"], // a native module: loaded from node_modules at run time
   // commander is CommonJS: give the bundle a require for the node built-ins it asks for.
   banner: {
     js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',

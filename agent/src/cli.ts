@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { doctor } from "./commands/doctor";
+import { run } from "./commands/run";
 import { tail } from "./commands/tail";
+import { env } from "./env";
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -21,6 +24,39 @@ program
   .option("--ringbuf-mb <n>", "kernel ring buffer size in MiB (a power of two)", positiveNumber)
   .action(async (options) => {
     process.exitCode = await tail(options);
+  });
+
+program
+  .command("run")
+  .description("ship this host's events to a Vigil server, through a durable local spool")
+  .option("--server <url>", "the Vigil server, e.g. http://localhost:3000 (or VIGIL_SERVER)", env.server)
+  .option("--enroll-token <token>", "enrollment token, used once (or VIGIL_ENROLL_TOKEN)", env.enrollToken)
+  .option("--enroll-token-file <path>", "read the enrollment token from this file")
+  .option("--data-dir <dir>", "credential and spool (or VIGIL_AGENT_DATA)", env.dataDir)
+  .option(
+    "--spool-max-mb <n>",
+    "spool size limit; beyond it the oldest events are dropped and counted",
+    positiveNumber,
+    512,
+  )
+  .option("--heartbeat-s <n>", "seconds between heartbeats", positiveNumber, 10)
+  .addOption(
+    new Option("--mode <mode>", "sensor mode").choices(["auto", "lsm", "tracepoint"]).default("auto"),
+  )
+  .option("--ringbuf-mb <n>", "kernel ring buffer size in MiB (a power of two)", positiveNumber)
+  .action(async (options) => {
+    if (!options.server)
+      program.error("vigil-agent run: --server URL (or VIGIL_SERVER) is required", { exitCode: 2 });
+    if (options.enrollTokenFile) {
+      try {
+        options.enrollToken = readFileSync(options.enrollTokenFile, "utf8").trim();
+      } catch (error) {
+        program.error(`vigil-agent run: cannot read --enroll-token-file: ${(error as Error).message}`, {
+          exitCode: 2,
+        });
+      }
+    }
+    process.exitCode = await run(options);
   });
 
 program

@@ -7,6 +7,9 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The agent's only reader of process.env. */
 export const env = {
   sensorPath: process.env.VIGIL_SENSOR ?? join(repoRoot, "bpf", "build", "vigil-sensor"),
+  server: process.env.VIGIL_SERVER,
+  enrollToken: process.env.VIGIL_ENROLL_TOKEN,
+  dataDir: process.env.VIGIL_AGENT_DATA ?? "/var/lib/vigil-agent",
 };
 
 export function sensorBuilt(): boolean {

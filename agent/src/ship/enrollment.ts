@@ -1,0 +1,86 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { release } from "node:os";
+import { join } from "node:path";
+import type { Host } from "@vigil/events";
+import type { ServerAnswer, ServerClient } from "./server-client";
+
+export const agentVersion = "0.1.0";
+
+type Saved = { server: string; agentId: string; credential: string; machineId: string };
+
+export function osName(): string {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? "Linux";
+  } catch {
+    return "Linux";
+  }
+}
+
+export class EnrollmentError extends Error {}
+
+/**
+ * This agent's credential for `server`: the saved one, or a new one obtained with the enrollment token (saved
+ * with mode 0600 before it is used). Waits while the server is unreachable; a refused token is an error.
+ */
+export async function credentialFor(options: {
+  server: string;
+  dataDir: string;
+  enrollToken?: string;
+  host: Host;
+  client: ServerClient;
+  log: (line: string) => void;
+  stopped: () => boolean;
+}): Promise<string | null> {
+  const path = join(options.dataDir, "agent.json");
+  try {
+    const saved = JSON.parse(readFileSync(path, "utf8")) as Saved;
+    if (saved.server === options.server && saved.machineId === options.host.id) return saved.credential;
+  } catch {
+    // not enrolled yet
+  }
+  if (!options.enrollToken) {
+    throw new EnrollmentError(
+      `this agent is not enrolled with ${options.server}: pass --enroll-token (or VIGIL_ENROLL_TOKEN); ` +
+        "an admin creates one with `vigil enroll-token create`",
+    );
+  }
+  const request = JSON.stringify({
+    token: options.enrollToken,
+    host: {
+      machineId: options.host.id,
+      name: options.host.name,
+      os: osName(),
+      kernel: release(),
+      agentVersion,
+    },
+  });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  for (let delay = 500; !options.stopped(); delay = Math.min(delay * 2, 30_000)) {
+    let answer: ServerAnswer;
+    try {
+      answer = await options.client.post("/api/agent/v1/enroll", request);
+    } catch (error) {
+      options.log(`enrollment: cannot reach ${options.server} (${(error as Error).message}); retrying`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      continue;
+    }
+    if (answer.status === 200) {
+      const saved: Saved = {
+        server: options.server,
+        agentId: String(answer.body.agentId),
+        credential: String(answer.body.credential),
+        machineId: options.host.id,
+      };
+      writeFileSync(`${path}.tmp`, JSON.stringify(saved), { mode: 0o600 });
+      renameSync(`${path}.tmp`, path);
+      options.log(`enrolled with ${options.server} as agent ${saved.agentId}`);
+      return saved.credential;
+    }
+    if (answer.status < 500 && answer.status !== 429) {
+      throw new EnrollmentError(`the server refused enrollment (${answer.status}): ${answer.body.error}`);
+    }
+    options.log(`enrollment: the server answered ${answer.status}; retrying`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  return null;
+}

@@ -1,0 +1,52 @@
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+
+const gzipAsync = promisify(gzip);
+
+/** An answer the shipper acts on: the HTTP status, the parsed JSON body, and the server's Retry-After (s). */
+export type ServerAnswer = { status: number; body: Record<string, unknown>; retryAfterS: number | null };
+
+/** Talks to the Vigil server's agent API (`/api/agent/v1/...`). Network failures throw; HTTP errors return. */
+export class ServerClient {
+  constructor(
+    private readonly baseUrl: string,
+    private credential: string | null = null,
+  ) {}
+
+  setCredential(credential: string): void {
+    this.credential = credential;
+  }
+
+  async post(
+    path: string,
+    json: string,
+    { compress = false, timeoutMs = 30_000 } = {},
+  ): Promise<ServerAnswer> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (this.credential) headers.authorization = `Bearer ${this.credential}`;
+    let body: string | Buffer = json;
+    if (compress) {
+      body = await gzipAsync(json, { level: 1 }); // cheap: the agent's CPU matters more than the bytes
+      headers["content-encoding"] = "gzip";
+    }
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method: "POST",
+      headers,
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      parsed = { error: text.slice(0, 500) };
+    }
+    const retryAfter = Number(response.headers.get("retry-after"));
+    return {
+      status: response.status,
+      body: parsed,
+      retryAfterS: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+    };
+  }
+}

@@ -1,0 +1,122 @@
+import type { ServerClient } from "./server-client";
+import type { Spool } from "./spool";
+
+export type ShipperStats = {
+  shipped: number;
+  duplicates: number;
+  rejected: number;
+  lastError: string | null;
+};
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Sends the spool's oldest events to the server, one batch at a time, and deletes them once stored. Down,
+ * overloaded or refusing servers are retried with exponential backoff (and Retry-After); nothing leaves the
+ * spool before the server has it.
+ */
+export class Shipper {
+  readonly stats: ShipperStats = { shipped: 0, duplicates: 0, rejected: 0, lastError: null };
+  private maxEvents = 5000;
+  private backoffMs = 0;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private idle = false;
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly client: ServerClient,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** New events are in the spool: ship now if idle (a backoff is not cut short). */
+  poke(): void {
+    if (this.idle) this.wake?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      const batch = this.spool.peek(this.maxEvents, 4 * 1024 * 1024);
+      if (!batch) {
+        await this.sleep(1000, true);
+        continue;
+      }
+      const wait = await this.send(batch);
+      if (wait > 0) await this.sleep(wait, false);
+    }
+  }
+
+  /** Ships one batch; returns how long to wait before the next attempt (0: go on). */
+  private async send(batch: ReturnType<Spool["peek"]> & object): Promise<number> {
+    const body = `{"stream":"${this.spool.stream}","firstSeq":${batch.firstSeq},"events":[${batch.events.join(",")}]}`;
+    let answer: Awaited<ReturnType<ServerClient["post"]>>;
+    try {
+      answer = await this.client.post("/api/agent/v1/events", body, { compress: true });
+    } catch (error) {
+      return this.failed(`cannot reach the server: ${(error as Error).message}`);
+    }
+    const { status, body: reply } = answer;
+    if (status === 200) {
+      const rejected = (reply.rejected as { index: number; reason: string }[] | undefined) ?? [];
+      for (const r of rejected.slice(0, 5))
+        this.log(`the server refused event ${batch.firstSeq + r.index}: ${r.reason}`);
+      this.stats.shipped += Number(reply.accepted ?? 0);
+      this.stats.duplicates += Number(reply.duplicates ?? 0);
+      this.stats.rejected += rejected.length;
+      this.spool.ack(batch);
+      this.backoffMs = 0;
+      this.stats.lastError = null;
+      this.maxEvents = Math.min(5000, this.maxEvents * 2);
+      return 0;
+    }
+    if (status === 413 || (status === 400 && batch.events.length > 1)) {
+      this.maxEvents = Math.max(1, Math.floor(batch.events.length / 2));
+      this.log(
+        `the server refused a batch of ${batch.events.length} (${status}: ${reply.error}); trying ${this.maxEvents}`,
+      );
+      return 0;
+    }
+    if (status === 400) {
+      this.log(`the server refused event ${batch.firstSeq} (${reply.error}); dropping it`);
+      this.stats.rejected += 1;
+      this.spool.ack(batch);
+      return 0;
+    }
+    if (status === 401 || status === 403) {
+      return this.failed(
+        `the server refused this agent's credential (${reply.error}); events stay spooled`,
+        MAX_BACKOFF_MS,
+      );
+    }
+    return this.failed(
+      `the server answered ${status}: ${reply.error ?? ""}`,
+      (answer.retryAfterS ?? 0) * 1000,
+    );
+  }
+
+  private failed(reason: string, atLeastMs = 0): number {
+    if (reason !== this.stats.lastError) this.log(`${reason}; retrying`);
+    this.stats.lastError = reason;
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(500, this.backoffMs * 2));
+    return Math.max(atLeastMs, this.backoffMs * (0.5 + Math.random() / 2));
+  }
+
+  private sleep(ms: number, idle: boolean): Promise<void> {
+    this.idle = idle;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        this.idle = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,16 @@
+import { authenticateAgent, bearer, recordHeartbeat } from "@vigil/api";
+import { errorResponse, json, readJson } from "@/server/http";
+import { vigil } from "@/server/vigil";
+
+export const dynamic = "force-dynamic";
+
+export async function POST(request: Request): Promise<Response> {
+  try {
+    const { store } = vigil();
+    const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
+    recordHeartbeat(store, agent, await readJson(request, 256 * 1024));
+    return json(200, { ok: true });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}

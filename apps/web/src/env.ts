@@ -1,0 +1,21 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** The only reader of process.env for the server: fails fast with a readable message. */
+const schema = z.object({
+  VIGIL_DATA_DIR: z.string().min(1).default(resolve(process.cwd(), "../../data")),
+  VIGIL_MIGRATIONS_DIR: z.string().min(1).default(resolve(process.cwd(), "../../packages/db/drizzle")),
+  VIGIL_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  VIGIL_RETENTION_MAX_EVENTS: z.coerce.number().int().positive().default(10_000_000),
+});
+
+function load() {
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`bad environment for the Vigil server: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export const env = load();

@@ -1,0 +1,55 @@
+import { agents, apiTokens, hosts, type Role, roles, type Store } from "@vigil/db";
+import { eq } from "drizzle-orm";
+import { forbidden, unauthorized } from "../errors";
+import { parseToken, secretMatches } from "../secrets";
+
+export type AuthenticatedAgent = { agentId: string; hostId: number; machineId: string };
+export type AuthenticatedToken = { tokenId: string; name: string; role: Role };
+
+/** The bearer credential of an `Authorization` header, or null. */
+export function bearer(authorization: string | null): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
+  return match ? (match[1] as string) : null;
+}
+
+export function authenticateAgent(store: Store, credential: string | null): AuthenticatedAgent {
+  const parsed = credential ? parseToken("vga", credential) : null;
+  if (!parsed) throw unauthorized("missing or malformed agent credential (Authorization: Bearer vga_...)");
+  const row = store.db
+    .select({
+      agentId: agents.id,
+      hostId: agents.hostId,
+      machineId: hosts.machineId,
+      secretHash: agents.secretHash,
+      revokedMs: agents.revokedMs,
+    })
+    .from(agents)
+    .innerJoin(hosts, eq(hosts.id, agents.hostId))
+    .where(eq(agents.id, parsed.id))
+    .get();
+  if (!row || !secretMatches(parsed.secret, row.secretHash)) throw unauthorized("unknown agent credential");
+  if (row.revokedMs !== null) throw unauthorized("this agent was revoked: enroll it again with a new token");
+  return { agentId: row.agentId, hostId: row.hostId, machineId: row.machineId };
+}
+
+/** An API token allowed at least `role` (viewer < analyst < admin). */
+export function authenticateToken(
+  store: Store,
+  credential: string | null,
+  role: Role,
+  nowMs = Date.now(),
+): AuthenticatedToken {
+  const parsed = credential ? parseToken("vgt", credential) : null;
+  if (!parsed)
+    throw unauthorized(
+      "missing or malformed API token (Authorization: Bearer vgt_...): create one with `vigil token create`",
+    );
+  const row = store.db.select().from(apiTokens).where(eq(apiTokens.id, parsed.id)).get();
+  if (!row || !secretMatches(parsed.secret, row.secretHash)) throw unauthorized("unknown API token");
+  if (row.revokedMs !== null) throw unauthorized("this API token was revoked");
+  if (roles.indexOf(row.role) < roles.indexOf(role)) {
+    throw forbidden(`this API token has role ${row.role}; this needs ${role} or higher`);
+  }
+  store.db.update(apiTokens).set({ lastUsedMs: nowMs }).where(eq(apiTokens.id, row.id)).run();
+  return { tokenId: row.id, name: row.name, role: row.role };
+}

@@ -1,0 +1,82 @@
+import { type EventCursor, type EventFilter, queryEvents, type Store, timeToNs } from "@vigil/db";
+import { eventTypes, timeSchema, type VigilEvent } from "@vigil/events";
+import { z } from "zod";
+import { badRequest } from "../errors";
+
+export const maxExportLimit = 100_000;
+
+const rfc3339 = z.string().transform((text, ctx) => {
+  const parts = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/i.exec(text);
+  const normalized = parts && `${parts[1]}.${(parts[2] ?? "").padEnd(9, "0")}${parts[3]?.toUpperCase()}`;
+  if (!normalized || !timeSchema.safeParse(normalized).success) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected an RFC 3339 time such as 2026-11-29T10:00:00Z, got ${JSON.stringify(text)}`,
+    });
+    return z.NEVER;
+  }
+  return timeToNs(normalized);
+});
+
+export const exportQuerySchema = z.strictObject({
+  since: rfc3339.optional(),
+  until: rfc3339.optional(),
+  type: z
+    .string()
+    .transform((t) => t.split(","))
+    .pipe(z.array(z.enum(eventTypes)))
+    .optional(),
+  host: z.string().min(1).max(255).optional(),
+  pid: z.coerce.number().int().min(0).max(0xffffffff).optional(),
+  q: z.string().min(3, "text search needs at least 3 characters").max(1000).optional(),
+  limit: z.coerce.number().int().min(1).max(maxExportLimit).default(1000),
+});
+
+/** Query-string parameters -> a filter, or a 400 naming the parameter that is wrong. */
+export function parseExportQuery(params: URLSearchParams) {
+  const parsed = exportQuerySchema.safeParse(Object.fromEntries(params));
+  if (!parsed.success) {
+    throw badRequest(
+      parsed.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; "),
+    );
+  }
+  const { since, until, type, host, pid, q, limit } = parsed.data;
+  const filter: EventFilter = { sinceNs: since, untilNs: until, types: type, host, pid, q };
+  return { filter, limit };
+}
+
+/**
+ * Matching events, oldest first and newest last: from `since` onwards when given, otherwise the newest `limit`.
+ * Yields page by page so a large export never sits in memory whole (except the newest-`limit` case, bounded).
+ */
+export function* exportEvents(store: Store, filter: EventFilter, limit: number): Generator<VigilEvent> {
+  if (filter.sinceNs === undefined) {
+    const newest: VigilEvent[] = [];
+    let after: EventCursor | undefined;
+    while (newest.length < limit) {
+      const page = queryEvents(store.sqlite, filter, {
+        order: "desc",
+        limit: Math.min(1000, limit - newest.length),
+        after,
+      });
+      newest.push(...page.events);
+      if (!page.next) break;
+      after = page.next;
+    }
+    yield* newest.reverse();
+    return;
+  }
+  let sent = 0;
+  let after: EventCursor | undefined;
+  while (sent < limit) {
+    const page = queryEvents(store.sqlite, filter, {
+      order: "asc",
+      limit: Math.min(1000, limit - sent),
+      after,
+    });
+    yield* page.events;
+    sent += page.events.length;
+    if (!page.next) break;
+    after = page.next;
+  }
+}

@@ -1,0 +1,28 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import * as schema from "./schema";
+
+export type Db = BetterSQLite3Database<typeof schema>;
+export type Store = { sqlite: Database.Database; db: Db; close(): void };
+
+/**
+ * Opens (creating if needed) the database at `path` and brings its schema up to date with the committed
+ * migrations (a bundler that moves this file passes where they are).
+ */
+export function openStore(
+  path: string,
+  migrationsFolder = join(import.meta.dirname, "..", "drizzle"),
+): Store {
+  mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL"); // WAL + NORMAL: a crash of the process loses nothing committed
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = drizzle({ client: sqlite, schema });
+  migrate(db, { migrationsFolder });
+  return { sqlite, db, close: () => sqlite.close() };
+}

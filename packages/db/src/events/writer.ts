@@ -1,0 +1,115 @@
+import type { FileRef, Process, ProcessRef, VigilEvent } from "@vigil/events";
+import type Database from "better-sqlite3";
+import { sensorCodes, typeCodes, verdictCodes } from "./codes";
+import { Dictionary } from "./dictionary";
+import { timeToNs } from "./time";
+
+/** Members stored in columns or dictionaries; whatever else an event has goes to `detail`. */
+const columnMembers = new Set(["id", "type", "time", "host", "sensor", "verdict", "policy", "process"]);
+const referenceMembers = new Set(["parent", "file", "target"]);
+
+const u64 = (decimal: string) => BigInt.asIntN(64, BigInt(decimal));
+
+/**
+ * Writes validated events into `events`, `programs` and `files` with statements prepared once. Call inside one
+ * transaction per batch; after a rollback call `rolledBack()`.
+ */
+export class EventWriter {
+  private readonly insertEvent: Database.Statement;
+  private readonly programs: Dictionary<Process | ProcessRef>;
+  private readonly files: Dictionary<FileRef>;
+
+  constructor(db: Database.Database) {
+    this.insertEvent = db.prepare(
+      `INSERT INTO events (host_id, time_ns, type, sensor, verdict, pid, tid, ppid, uid, euid, gid, cgroup_id,
+         program_id, parent_pid, parent_id, file_id, target_pid, target_id, event_id, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertProgram = db.prepare(
+      `INSERT INTO programs (key, comm, exe, filename, argv, cwd, extra) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    );
+    const indexProgram = db.prepare(
+      "INSERT INTO programs_fts (rowid, comm, exe, filename, argv, cwd) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    this.programs = new Dictionary(db, "programs", (key, p) => {
+      const full = "argv" in p ? p : null;
+      const argv = full ? JSON.stringify(full.argv) : null;
+      const extra = full ? programExtra(full) : null;
+      const { id } = insertProgram.get(key, p.comm, p.exe, full?.filename, argv, full?.cwd, extra) as {
+        id: number;
+      };
+      indexProgram.run(id, p.comm, p.exe, full?.filename, full?.argv.join(" "), full?.cwd);
+      return id;
+    });
+    const insertFile = db.prepare(
+      "INSERT INTO files (key, path, dev, inode) VALUES (?, ?, ?, ?) RETURNING id",
+    );
+    const indexFile = db.prepare("INSERT INTO files_fts (rowid, path) VALUES (?, ?)");
+    this.files = new Dictionary(db, "files", (key, f) => {
+      const { id } = insertFile.get(key, f.path, f.dev, u64(f.inode)) as { id: number };
+      indexFile.run(id, f.path);
+      return id;
+    });
+  }
+
+  insert(hostId: number, event: VigilEvent): void {
+    const p = event.process;
+    const parent = "parent" in event ? event.parent : undefined;
+    const file = "file" in event ? event.file : undefined;
+    const target = "target" in event ? event.target : undefined;
+    this.insertEvent.run(
+      hostId,
+      timeToNs(event.time),
+      typeCodes[event.type],
+      sensorCodes[event.sensor],
+      verdictCodes[event.verdict],
+      p.pid,
+      p.tid,
+      p.ppid,
+      p.uid,
+      p.euid,
+      p.gid,
+      u64(p.cgroupId),
+      this.programs.id(programKey(p), p),
+      parent?.pid,
+      parent && this.programs.id(refKey(parent), parent),
+      file && this.files.id(JSON.stringify([file.path, file.dev, file.inode]), file),
+      target?.pid,
+      target && this.programs.id(refKey(target), target),
+      event.id,
+      detail(event),
+    );
+  }
+
+  rolledBack(): void {
+    this.programs.forget();
+    this.files.forget();
+  }
+}
+
+function programExtra(p: Process): string | null {
+  const { containerId, sha256, exeDeleted, memfd } = p;
+  if (containerId === undefined && sha256 === undefined && exeDeleted === undefined && memfd === undefined) {
+    return null;
+  }
+  return JSON.stringify({ containerId, sha256, exeDeleted, memfd });
+}
+
+const programKey = (p: Process) =>
+  JSON.stringify([p.comm, p.exe, p.filename, p.argv, p.cwd, p.containerId, p.sha256, p.exeDeleted, p.memfd]);
+const refKey = (r: ProcessRef) => JSON.stringify([r.comm, r.exe]);
+
+function detail(event: VigilEvent): string | null {
+  const rest: Record<string, unknown> = {};
+  let any = false;
+  for (const [name, value] of Object.entries(event)) {
+    if (columnMembers.has(name) || referenceMembers.has(name)) continue;
+    rest[name] = value;
+    any = true;
+  }
+  if (event.policy) {
+    rest.policy = event.policy;
+    any = true;
+  }
+  return any ? JSON.stringify(rest) : null;
+}

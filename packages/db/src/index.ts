@@ -1,0 +1,7 @@
+export * from "./client";
+export * from "./events/codes";
+export * from "./events/query";
+export * from "./events/retention";
+export * from "./events/time";
+export * from "./events/writer";
+export * from "./schema";
