@@ -5,7 +5,6 @@ export * from "./services/authenticate";
 export * from "./services/enroll";
 export * from "./services/enroll-tokens";
 export * from "./services/export-events";
-export * from "./services/fleet-summary";
 export * from "./services/heartbeat";
 export * from "./services/ingest";
 export * from "./services/users";

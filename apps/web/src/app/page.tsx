@@ -1,42 +1,13 @@
-import { fleetSummary } from "@vigil/api";
-import { vigil } from "@/server/vigil";
-
-export const dynamic = "force-dynamic";
-
-const ago = (ms: number) => `${Math.max(0, Math.round((Date.now() - ms) / 1000))} s ago`;
-
-/** What the server holds, until the console lands: hosts, their sensor mode, and how many events each sent. */
+/** Until the console (with sign-in) lands, the server shows no data to anonymous visitors. */
 export default function Home() {
-  const { hosts, events } = fleetSummary(vigil().store);
   return (
     <main>
       <h1>Vigil</h1>
+      <p>The server is running and agents can ship their events here.</p>
       <p>
-        {hosts.length} hosts, {events} events stored. Export them with <code>GET /api/v1/events</code> and an
-        API token (<code>npm run -s vigil -- token create --role viewer</code>).
+        Read events with an API token: <code>npm run -s vigil -- token create --role viewer</code>, then{" "}
+        <code>curl -H "Authorization: Bearer $TOKEN" http://localhost:3000/api/v1/events?limit=20</code>.
       </p>
-      <table cellPadding={6}>
-        <thead>
-          <tr>
-            <th align="left">host</th>
-            <th align="left">sensor</th>
-            <th align="left">kernel</th>
-            <th align="right">events</th>
-            <th align="left">last seen</th>
-          </tr>
-        </thead>
-        <tbody>
-          {hosts.map((h) => (
-            <tr key={h.machineId}>
-              <td>{h.name}</td>
-              <td title={h.sensorReason ?? undefined}>{h.sensorMode ?? "unknown"}</td>
-              <td>{h.kernel}</td>
-              <td align="right">{h.events}</td>
-              <td>{ago(h.lastSeenMs)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
     </main>
   );
 }
