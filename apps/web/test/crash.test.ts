@@ -1,0 +1,147 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { validEvent } from "@vigil/events/fixtures";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { Spool } from "../../../agent/src/ship/spool";
+import { runScenario, scenarioFiles } from "../../../agent/test/harness";
+import { dataDir, freePort, type Running, startAgent, startServer } from "./processes";
+
+const TOTAL = 100_000;
+const machineId = (() => {
+  try {
+    return readFileSync("/etc/machine-id", "utf8").trim() || hostname();
+  } catch {
+    return hostname();
+  }
+})();
+
+/** An agent data directory whose spool already holds TOTAL events of this host, as after a long outage. */
+function spooledAgentDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "vigil-agent-"));
+  const spool = new Spool(join(dir, "spool.db"), 1024 * 1024 * 1024);
+  const base = validEvent("exec") as { process: Record<string, unknown> };
+  for (let start = 0; start < TOTAL; start += 10_000) {
+    spool.append(
+      Array.from({ length: 10_000 }, (_, i) =>
+        JSON.stringify({
+          ...base,
+          id: `spooled-${start + i}`,
+          host: { id: machineId, name: hostname() },
+          process: {
+            ...base.process,
+            pid: 1000 + ((start + i) % 30_000),
+            argv: ["curl", "-s", `https://example.com/${(start + i) % 500}`],
+          },
+        }),
+      ),
+    );
+  }
+  spool.close();
+  return dir;
+}
+
+function storedSpooled(dbPath: string): { count: number; ids: number } {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare(
+        "SELECT count(*) AS count, count(DISTINCT event_id) AS ids FROM events WHERE event_id LIKE 'spooled-%'",
+      )
+      .get() as { count: number; ids: number };
+  } catch (error) {
+    if ((error as Error).message.includes("no such table")) return { count: 0, ids: 0 };
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+async function until(what: string, check: () => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function integrity(dbPath: string): string {
+  const db = new Database(dbPath, { readonly: true });
+  const result = db.prepare("PRAGMA integrity_check").pluck().get() as string;
+  db.close();
+  return result;
+}
+
+describe("nothing accepted is lost or stored twice when processes die", () => {
+  const running: Running[] = [];
+  let cleanup = () => {};
+  afterEach(async () => {
+    for (const p of running.splice(0).reverse()) await p.stop("SIGKILL");
+    cleanup();
+  });
+
+  async function setup() {
+    const data = dataDir();
+    cleanup = data.cleanup;
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const dbPath = join(data.dir, "vigil.db");
+    const server = await startServer(data.dir, port);
+    running.push(server);
+    return { data, port, base, dbPath, server };
+  }
+
+  it("SIGKILL of the server while it ingests 100,000 events: after a restart each is stored exactly once", async () => {
+    const { data, port, base, dbPath, server } = await setup();
+    const agent = await startAgent(base, spooledAgentDir(), data.enrollToken);
+    running.push(agent);
+    await until("the first 20,000 events", () => storedSpooled(dbPath).count >= 20_000, 120_000);
+    await server.stop("SIGKILL");
+    expect(storedSpooled(dbPath).count).toBeLessThan(TOTAL);
+    running.push(await startServer(data.dir, port));
+    await until(`all ${TOTAL} events`, () => storedSpooled(dbPath).count >= TOTAL, 240_000);
+    await new Promise((r) => setTimeout(r, 2000)); // a late duplicate would land now
+    expect(storedSpooled(dbPath)).toEqual({ count: TOTAL, ids: TOTAL });
+    expect(integrity(dbPath)).toBe("ok");
+  });
+
+  it("SIGKILL of the agent while it ships: restarted, it resumes from its spool, each event once", async () => {
+    const { data, base, dbPath } = await setup();
+    const agentDir = spooledAgentDir();
+    const first = await startAgent(base, agentDir, data.enrollToken);
+    running.push(first);
+    await until("the first 20,000 events", () => storedSpooled(dbPath).count >= 20_000, 120_000);
+    await first.stop("SIGKILL");
+    expect(storedSpooled(dbPath).count).toBeLessThan(TOTAL);
+    running.push(await startAgent(base, agentDir, data.enrollToken));
+    await until(`all ${TOTAL} events`, () => storedSpooled(dbPath).count >= TOTAL, 240_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(storedSpooled(dbPath)).toEqual({ count: TOTAL, ids: TOTAL });
+  });
+
+  it("the server down for 30 s: events of that time wait in the spool and all arrive afterwards", async () => {
+    const { data, port, base, dbPath, server } = await setup();
+    const agent = await startAgent(base, mkdtempSync(join(tmpdir(), "vigil-agent-")), data.enrollToken);
+    running.push(agent);
+    await server.stop("SIGTERM");
+    const exec = scenarioFiles().find((f) => f.endsWith("exec_basic.sh")) as string;
+    const pids: number[] = [];
+    const downUntil = Date.now() + 30_000;
+    while (Date.now() < downUntil) {
+      const report = await runScenario(exec);
+      pids.push(report.expect[0]?.["process.pid"] as number);
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    expect(agent.output).toMatch(/cannot reach the server/);
+    running.push(await startServer(data.dir, port));
+    const stored = () => {
+      const db = new Database(dbPath, { readonly: true });
+      const found = db.prepare("SELECT DISTINCT pid FROM events WHERE type = 0").pluck().all() as number[];
+      db.close();
+      return new Set(found);
+    };
+    await until("every exec of the outage", () => pids.every((pid) => stored().has(pid)), 90_000);
+    expect(pids.length).toBeGreaterThanOrEqual(8);
+  });
+});
