@@ -19,6 +19,12 @@ CREATE TABLE `api_tokens` (
 	`revoked_ms` integer
 );
 --> statement-breakpoint
+CREATE TABLE `boots` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`boot` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `boots_boot_unique` ON `boots` (`boot`);--> statement-breakpoint
 CREATE TABLE `enroll_tokens` (
 	`id` text PRIMARY KEY NOT NULL,
 	`secret_hash` text NOT NULL,
@@ -59,20 +65,18 @@ CREATE TABLE `events` (
 	`file_id` integer,
 	`target_pid` integer,
 	`target_id` integer,
-	`event_id` text NOT NULL,
-	`detail` text,
-	FOREIGN KEY (`host_id`) REFERENCES `hosts`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`program_id`) REFERENCES `programs`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`parent_id`) REFERENCES `programs`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`file_id`) REFERENCES `files`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`target_id`) REFERENCES `programs`(`id`) ON UPDATE no action ON DELETE no action
+	`boot_id` integer,
+	`ktime` integer,
+	`event_id` text,
+	`exit_status` integer,
+	`detail` text
 );
 --> statement-breakpoint
-CREATE INDEX `events_time_idx` ON `events` (`time_ns`);--> statement-breakpoint
+CREATE INDEX `events_time_idx` ON `events` (`time_ns`,`type`);--> statement-breakpoint
 CREATE INDEX `events_host_time_idx` ON `events` (`host_id`,`time_ns`);--> statement-breakpoint
-CREATE INDEX `events_type_time_idx` ON `events` (`type`,`time_ns`);--> statement-breakpoint
-CREATE INDEX `events_host_pid_idx` ON `events` (`host_id`,`pid`,`time_ns`);--> statement-breakpoint
-CREATE INDEX `events_program_idx` ON `events` (`program_id`,`time_ns`);--> statement-breakpoint
+CREATE INDEX `events_security_idx` ON `events` (`type`,`time_ns`) WHERE "events"."type" >= 3;--> statement-breakpoint
+CREATE INDEX `events_host_pid_idx` ON `events` (`host_id`,`pid`);--> statement-breakpoint
+CREATE INDEX `events_program_idx` ON `events` (`program_id`);--> statement-breakpoint
 CREATE INDEX `events_file_idx` ON `events` (`file_id`) WHERE "events"."file_id" IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `files` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,

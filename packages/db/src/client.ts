@@ -22,6 +22,7 @@ export function openStore(
   sqlite.pragma("synchronous = NORMAL"); // WAL + NORMAL: a crash of the process loses nothing committed
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("cache_size = -65536"); // 64 MiB: the indexes' hot pages stay in memory while millions of rows arrive
   const db = drizzle({ client: sqlite, schema });
   migrate(db, { migrationsFolder });
   return { sqlite, db, close: () => sqlite.close() };

@@ -28,7 +28,11 @@ export const exportQuerySchema = z.strictObject({
     .optional(),
   host: z.string().min(1).max(255).optional(),
   pid: z.coerce.number().int().min(0).max(0xffffffff).optional(),
-  q: z.string().min(3, "text search needs at least 3 characters").max(1000).optional(),
+  q: z
+    .string()
+    .max(1000)
+    .regex(/[\p{L}\p{N}]/u, "text search needs a letter or digit (it matches words)")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(maxExportLimit).default(1000),
 });
 

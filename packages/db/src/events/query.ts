@@ -10,7 +10,7 @@ export type EventFilter = {
   /** host.id (machine id) or host name */
   host?: string;
   pid?: number;
-  /** text search over argv, paths and comm (at least 3 characters: a substring, case-insensitive) */
+  /** text search over argv, paths and comm: words in this order, the last one possibly a prefix, any case */
   q?: string;
 };
 
@@ -19,10 +19,10 @@ export type EventCursor = { timeNs: bigint; seq: bigint };
 
 export type EventPage = { events: VigilEvent[]; next: EventCursor | null };
 
-export class SearchTooShortError extends Error {}
+export class SearchWithoutWordsError extends Error {}
 
-/** FTS5 trigram phrase: matches the text anywhere; quotes are doubled so any input is a literal. */
-const phrase = (q: string) => `"${q.replaceAll('"', '""')}"`;
+/** An FTS5 phrase whose last word may be a prefix; quotes are doubled so any input is a literal. */
+const phrase = (q: string) => `"${q.replaceAll('"', '""')}"*`;
 
 /**
  * Pages of events in time order with keyset pagination (never OFFSET): `order: "desc"` for newest first, "asc"
@@ -56,7 +56,8 @@ export function queryEvents(
     params.push(filter.pid);
   }
   if (filter.q !== undefined) {
-    if ([...filter.q].length < 3) throw new SearchTooShortError("text search needs at least 3 characters");
+    if (!/[\p{L}\p{N}]/u.test(filter.q))
+      throw new SearchWithoutWordsError("text search needs a letter or digit");
     where.push(`(e.program_id IN (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?)
       OR e.file_id IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))`);
     params.push(phrase(filter.q), phrase(filter.q));

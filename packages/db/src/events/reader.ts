@@ -1,10 +1,12 @@
 import type { EventType, VigilEvent } from "@vigil/events";
 import { sensorNames, typeNames, verdictNames } from "./codes";
+import { expandId } from "./event-id";
 import { nsToTime } from "./time";
 
 /** The columns `rowToEvent` needs, selected by every event query (read with safeIntegers). */
 export const eventColumns = `e.seq, e.time_ns, e.type, e.sensor, e.verdict, e.pid, e.tid, e.ppid, e.uid, e.euid,
-  e.gid, e.cgroup_id, e.parent_pid, e.target_pid, e.event_id, e.detail, h.machine_id, h.name AS host_name,
+  e.gid, e.cgroup_id, e.parent_pid, e.target_pid, e.event_id, e.ktime, b.boot, e.exit_status, e.detail,
+  h.machine_id, h.name AS host_name,
   p.comm, p.exe, p.filename, p.argv, p.cwd, p.extra, pp.comm AS parent_comm, pp.exe AS parent_exe,
   f.path AS file_path, f.dev AS file_dev, f.inode AS file_inode, tp.comm AS target_comm, tp.exe AS target_exe`;
 
@@ -12,7 +14,8 @@ export const eventJoins = `JOIN hosts h ON h.id = e.host_id
   JOIN programs p ON p.id = e.program_id
   LEFT JOIN programs pp ON pp.id = e.parent_id
   LEFT JOIN files f ON f.id = e.file_id
-  LEFT JOIN programs tp ON tp.id = e.target_id`;
+  LEFT JOIN programs tp ON tp.id = e.target_id
+  LEFT JOIN boots b ON b.id = e.boot_id`;
 
 export type EventRow = {
   seq: bigint;
@@ -29,7 +32,10 @@ export type EventRow = {
   cgroup_id: bigint;
   parent_pid: bigint | null;
   target_pid: bigint | null;
-  event_id: string;
+  event_id: string | null;
+  ktime: bigint | null;
+  boot: string | null;
+  exit_status: bigint | null;
   detail: string | null;
   machine_id: string;
   host_name: string;
@@ -54,9 +60,10 @@ const unsigned = (v: bigint) => BigInt.asUintN(64, v).toString();
 export function rowToEvent(row: EventRow): VigilEvent {
   const detail = row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : {};
   const { policy = null, ...rest } = detail;
+  const type = typeNames[Number(row.type)] as EventType;
   const event: Record<string, unknown> = {
-    id: row.event_id,
-    type: typeNames[Number(row.type)] as EventType,
+    id: row.event_id ?? expandId(row.boot ?? "", row.ktime ?? 0n, Number(row.tid), type),
+    type,
     time: nsToTime(row.time_ns),
     host: { id: row.machine_id, name: row.host_name },
     sensor: sensorNames[Number(row.sensor)],
@@ -86,6 +93,9 @@ export function rowToEvent(row: EventRow): VigilEvent {
   }
   if (row.target_pid !== null) {
     event.target = { pid: Number(row.target_pid), exe: row.target_exe, comm: row.target_comm };
+  }
+  if (row.exit_status !== null) {
+    event.exit = { code: Number(row.exit_status & 0xffn), signal: Number(row.exit_status >> 8n) };
   }
   return Object.assign(event, rest) as VigilEvent;
 }

@@ -63,6 +63,25 @@ describe("events in SQLite", () => {
     expect(all()).toEqual([written[1], written[2], written[0]]); // in time order: the exec is in 2262
   });
 
+  it("keeps agent ids compactly and any other id as given", () => {
+    const { insert, all, store } = setup();
+    const ids = [
+      "49c5d4440c9a-16c6ec8a84ee-1092-exit",
+      "49c5d4440c9a-ffffffffffffffff-1092-exit",
+      "b-0abc-1092-exit",
+      "b-1-1092-exec",
+      "anything",
+    ];
+    const written = ids.map((id, i) => event("exit", { id, time: `2026-11-28T22:09:1${i}.000000000Z` }));
+    insert(written);
+    expect(all()).toEqual(written);
+    const asText = store.sqlite
+      .prepare("SELECT event_id FROM events WHERE event_id IS NOT NULL")
+      .pluck()
+      .all();
+    expect(asText).toEqual(["b-0abc-1092-exit", "b-1-1092-exec", "anything"]);
+  });
+
   it("converts RFC 3339 times to nanoseconds and back, in UTC", () => {
     expect(nsToTime(timeToNs("2026-11-28T22:09:18.123456789Z"))).toBe("2026-11-28T22:09:18.123456789Z");
     expect(nsToTime(timeToNs("2026-11-29T00:09:18.000000001+02:00"))).toBe("2026-11-28T22:09:18.000000001Z");
@@ -112,7 +131,11 @@ describe("events in SQLite", () => {
     const ids = (filter: Parameters<typeof queryEvents>[1]) =>
       queryEvents(store.sqlite, filter, { order: "asc", limit: 10 }).events.map((e) => e.id);
     expect(ids({ q: "-e /bin" })).toEqual(["a"]);
+    expect(ids({ q: "nc -e /bin/s" })).toEqual(["a"]); // the last word may be a prefix
     expect(ids({ q: "HIDDEN-min" })).toEqual(["c"]);
+    expect(ids({ q: "shm/.hidden" })).toEqual(["c"]);
+    expect(ids({ q: "e /bin" })).toEqual(["a"]);
+    expect(ids({ q: "iner" })).toEqual([]); // words, not substrings
     expect(ids({ q: "example.com" })).toEqual(["b", "c"]); // c's process is the fixture's curl
     expect(ids({ q: "example.com", types: ["unlink_running"] })).toEqual(["c"]);
     expect(ids({ q: "example.com", types: ["ptrace"] })).toEqual([]);

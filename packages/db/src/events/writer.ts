@@ -2,10 +2,21 @@ import type { FileRef, Process, ProcessRef, VigilEvent } from "@vigil/events";
 import type Database from "better-sqlite3";
 import { sensorCodes, typeCodes, verdictCodes } from "./codes";
 import { Dictionary } from "./dictionary";
+import { compactId } from "./event-id";
 import { timeToNs } from "./time";
 
 /** Members stored in columns or dictionaries; whatever else an event has goes to `detail`. */
-const columnMembers = new Set(["id", "type", "time", "host", "sensor", "verdict", "policy", "process"]);
+const columnMembers = new Set([
+  "id",
+  "type",
+  "time",
+  "host",
+  "sensor",
+  "verdict",
+  "policy",
+  "process",
+  "exit",
+]);
 const referenceMembers = new Set(["parent", "file", "target"]);
 
 const u64 = (decimal: string) => BigInt.asIntN(64, BigInt(decimal));
@@ -18,13 +29,20 @@ export class EventWriter {
   private readonly insertEvent: Database.Statement;
   private readonly programs: Dictionary<Process | ProcessRef>;
   private readonly files: Dictionary<FileRef>;
+  private readonly boots: Dictionary<string>;
 
   constructor(db: Database.Database) {
     this.insertEvent = db.prepare(
       `INSERT INTO events (host_id, time_ns, type, sensor, verdict, pid, tid, ppid, uid, euid, gid, cgroup_id,
-         program_id, parent_pid, parent_id, file_id, target_pid, target_id, event_id, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         program_id, parent_pid, parent_id, file_id, target_pid, target_id, boot_id, ktime, event_id, exit_status,
+         detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const insertBoot = db.prepare("INSERT INTO boots (boot) VALUES (?) RETURNING id");
+    this.boots = new Dictionary(db, "boots", (_key, boot) => (insertBoot.get(boot) as { id: number }).id, {
+      select: "SELECT id FROM boots WHERE boot = ?",
+      byValue: true,
+    });
     const insertProgram = db.prepare(
       `INSERT INTO programs (key, comm, exe, filename, argv, cwd, extra) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     );
@@ -57,6 +75,7 @@ export class EventWriter {
     const parent = "parent" in event ? event.parent : undefined;
     const file = "file" in event ? event.file : undefined;
     const target = "target" in event ? event.target : undefined;
+    const id = compactId(event.id, event.type, p.tid);
     this.insertEvent.run(
       hostId,
       timeToNs(event.time),
@@ -76,7 +95,10 @@ export class EventWriter {
       file && this.files.id(JSON.stringify([file.path, file.dev, file.inode]), file),
       target?.pid,
       target && this.programs.id(refKey(target), target),
-      event.id,
+      id && this.boots.id(id.boot, id.boot),
+      id?.ktime,
+      id ? null : event.id,
+      event.type === "exit" ? event.exit.code | (event.exit.signal << 8) : null,
       detail(event),
     );
   }
@@ -84,6 +106,7 @@ export class EventWriter {
   rolledBack(): void {
     this.programs.forget();
     this.files.forget();
+    this.boots.forget();
   }
 }
 

@@ -1,5 +1,6 @@
 export * from "./agents";
 export * from "./api-tokens";
+export * from "./boots";
 export * from "./enroll-tokens";
 export * from "./event-streams";
 export * from "./events";

@@ -1,0 +1,172 @@
+// npm run bench:ingest [-- --json] [--events N] [--agents A]: raw SQLite inserts vs the real agent API.
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { EventWriter, hosts, openStore } from "@vigil/db";
+import Database from "better-sqlite3";
+import { dataDir, freePort, startServer } from "../test/processes";
+import { realisticBatch } from "./realistic-events";
+
+const { values } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    events: { type: "string", default: "1000000" },
+    agents: { type: "string", default: "4" },
+  },
+});
+const BATCH = 5000; // what the agent ships at most per request
+const agents = Number(values.agents);
+const batchesPerAgent = Math.ceil(Number(values.events) / BATCH / agents);
+const total = batchesPerAgent * agents * BATCH;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const host = (a: number) => ({ id: `bench-host-${a}`, name: `bench-${a}` });
+
+/** The database's size once its WAL is folded in: what the events cost on disk, indexes and FTS included. */
+function bytesPerEvent(path: string): number {
+  const db = new Database(path);
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.close();
+  return statSync(path).size / total;
+}
+
+function raw(): { perSecond: number; bytesPerEvent: number } {
+  const dir = mkdtempSync(join(tmpdir(), "vigil-bench-raw-"));
+  try {
+    const store = openStore(join(dir, "vigil.db"));
+    const hostIds = Array.from(
+      { length: agents },
+      (_, a) =>
+        store.db
+          .insert(hosts)
+          .values({ machineId: host(a).id, name: host(a).name, firstSeenMs: 0, lastSeenMs: 0 })
+          .returning()
+          .get().id,
+    );
+    const writer = new EventWriter(store.sqlite);
+    let elapsed = 0;
+    for (let b = 0; b < batchesPerAgent; b++) {
+      for (let a = 0; a < agents; a++) {
+        const events = realisticBatch(host(a), b * agents + a, BATCH);
+        const start = performance.now();
+        store.sqlite.transaction(() => {
+          for (const event of events) writer.insert(hostIds[a] as number, event);
+        })();
+        elapsed += performance.now() - start;
+      }
+      if (b % 10 === 9) log(`  raw: ${((b + 1) * agents * BATCH).toLocaleString()} events`);
+    }
+    store.close();
+    return { perSecond: total / (elapsed / 1000), bytesPerEvent: bytesPerEvent(join(dir, "vigil.db")) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function api(): Promise<{ perSecond: number; bytesPerEvent: number }> {
+  const data = dataDir();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = await startServer(data.dir, port);
+  try {
+    const credentials: string[] = [];
+    for (let a = 0; a < agents; a++) {
+      const response = await fetch(`${base}/api/agent/v1/enroll`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          token: data.enrollToken,
+          host: { machineId: host(a).id, name: host(a).name },
+        }),
+      });
+      credentials.push(((await response.json()) as { credential: string }).credential);
+    }
+    log("  api: compressing the batches as the agent does (not timed)");
+    const bodies = Array.from({ length: agents }, (_, a) =>
+      Array.from({ length: batchesPerAgent }, (_, b) => {
+        const events = realisticBatch(host(a), b * agents + a, BATCH);
+        return gzipSync(JSON.stringify({ stream: "bench", firstSeq: b * BATCH + 1, events }), { level: 1 });
+      }),
+    );
+    let shipped = 0;
+    const start = performance.now();
+    await Promise.all(
+      bodies.map(async (batches, a) => {
+        for (const body of batches) {
+          for (;;) {
+            let response: Response;
+            try {
+              response = await fetch(`${base}/api/agent/v1/events`, {
+                method: "POST",
+                headers: {
+                  "content-type": "application/json",
+                  "content-encoding": "gzip",
+                  authorization: `Bearer ${credentials[a]}`,
+                },
+                body: new Uint8Array(body),
+              });
+            } catch (error) {
+              if (server.child.exitCode !== null)
+                throw new Error(`the server died:\n${server.output.slice(-3000)}`);
+              log(
+                `  api: ${(error as Error).message} (${String((error as { cause?: unknown }).cause)}); retrying as the agent would`,
+              );
+              continue;
+            }
+            const answer = (await response.json()) as {
+              accepted?: number;
+              rejected?: unknown[];
+              error?: string;
+            };
+            if (response.status === 503) continue; // busy: the agent retries the same batch
+            if (response.status !== 200 || answer.accepted !== BATCH) {
+              throw new Error(
+                `the server answered ${response.status}: ${JSON.stringify(answer).slice(0, 500)}`,
+              );
+            }
+            break;
+          }
+          shipped += BATCH;
+          if ((shipped / BATCH) % 40 === 0) log(`  api: ${shipped.toLocaleString()} events`);
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    await server.stop();
+    return { perSecond: total / seconds, bytesPerEvent: bytesPerEvent(join(data.dir, "vigil.db")) };
+  } finally {
+    await server.stop();
+    data.cleanup();
+  }
+}
+
+log(`bench:ingest: ${total.toLocaleString()} events from ${agents} hosts in batches of ${BATCH}`);
+const rawResult = raw();
+log(`  raw prepared inserts: ${Math.round(rawResult.perSecond).toLocaleString()} events/s`);
+const apiResult = await api();
+const result = {
+  events: total,
+  agents,
+  batch: BATCH,
+  rawPerSecond: Math.round(rawResult.perSecond),
+  apiPerSecond: Math.round(apiResult.perSecond),
+  ratio: apiResult.perSecond / rawResult.perSecond,
+  bytesPerEvent: Math.round(apiResult.bytesPerEvent),
+  rawBytesPerEvent: Math.round(rawResult.bytesPerEvent),
+  targets: { ratio: ">= 0.5", apiPerSecond: ">= 100000", bytesPerEvent: "<= 200" },
+};
+const met = {
+  ratio: result.ratio >= 0.5,
+  apiPerSecond: result.apiPerSecond >= 100_000,
+  bytesPerEvent: result.bytesPerEvent <= 200,
+};
+if (values.json) process.stdout.write(`${JSON.stringify({ ...result, met })}\n`);
+else {
+  const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+  process.stdout.write(
+    `raw inserts ${result.rawPerSecond.toLocaleString()}/s, agent API ${result.apiPerSecond.toLocaleString()}/s: ` +
+      `ratio ${result.ratio.toFixed(2)} (target >= 0.5: ${verdict(met.ratio)}; >= 100,000/s: ${verdict(met.apiPerSecond)})\n` +
+      `on disk: ${result.bytesPerEvent} bytes per event with indexes and FTS (target <= 200: ${verdict(met.bytesPerEvent)})\n`,
+  );
+}
