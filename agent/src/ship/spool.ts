@@ -100,16 +100,20 @@ export class Spool {
   }
 
   private dropOldest(): number {
-    const target = this.maxBytes * 0.9;
+    const target = this.maxBytes * 0.9; // room for a while, so the next append does not drop again
     let dropped = 0;
     this.db.transaction(() => {
       while (this.bytes > target) {
         const rows = this.selectFrom.all(0, 1000);
-        const last = rows.at(-1);
-        if (!last) break;
-        for (const row of rows) this.bytes -= row.json.length;
-        this.deleteUpTo.run(last.seq);
-        dropped += rows.length;
+        let last = 0;
+        for (const row of rows) {
+          if (this.bytes <= target) break;
+          this.bytes -= row.json.length;
+          last = row.seq;
+          dropped++;
+        }
+        if (last === 0) break;
+        this.deleteUpTo.run(last);
       }
       this.dropped += dropped;
       this.setMeta.run("dropped", String(this.dropped));

@@ -90,6 +90,7 @@ async function api(): Promise<{ perSecond: number; bytesPerEvent: number }> {
       }),
     );
     let shipped = 0;
+    let retries = 0;
     const start = performance.now();
     await Promise.all(
       bodies.map(async (batches, a) => {
@@ -119,7 +120,14 @@ async function api(): Promise<{ perSecond: number; bytesPerEvent: number }> {
               rejected?: unknown[];
               error?: string;
             };
-            if (response.status === 503) continue; // busy: the agent retries the same batch
+            if (response.status === 503) {
+              // busy: the agent waits as told, then retries the same batch
+              await new Promise((r) =>
+                setTimeout(r, Number(response.headers.get("retry-after") ?? 1) * 1000),
+              );
+              retries++;
+              continue;
+            }
             if (response.status !== 200 || answer.accepted !== BATCH) {
               throw new Error(
                 `the server answered ${response.status}: ${JSON.stringify(answer).slice(0, 500)}`,
@@ -133,6 +141,7 @@ async function api(): Promise<{ perSecond: number; bytesPerEvent: number }> {
       }),
     );
     const seconds = (performance.now() - start) / 1000;
+    if (retries > 0) log(`  api: the server asked for ${retries} retries (busy)`);
     await server.stop();
     return { perSecond: total / seconds, bytesPerEvent: bytesPerEvent(join(data.dir, "vigil.db")) };
   } finally {

@@ -1,5 +1,7 @@
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { validEvent } from "@vigil/events/fixtures";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataDir, exportedEvents, freePort, type Running, startServer } from "./processes";
 
@@ -128,6 +130,32 @@ describe("the agent API refuses bad input clearly and keeps serving", () => {
 
     const stored = await exportedEvents(base, data.apiToken, "limit=1000");
     expect(stored.map((e) => e.id)).toEqual(["alpha-0", "alpha-1", "alpha-2", "alpha-3", "alpha-5"]);
+  });
+
+  it("answers a flood of batches with 'retry later' beyond what it can take, and stores each once on retry", async () => {
+    const gamma = await enroll("gamma");
+    // Enough work (240,000 events at once) to keep the writer busy for seconds on any machine.
+    const batches = Array.from({ length: 60 }, (_, i) =>
+      JSON.stringify({ stream: `flood-${i}`, firstSeq: 1, events: events("gamma", 4000, i * 4000) }),
+    );
+    const first = await Promise.all(batches.map((batch) => ship(gamma, batch)));
+    const busy = first.filter((answer) => answer.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy[0]?.body.error).toMatch(/retry later/);
+    expect(first.every((answer) => answer.status === 200 || answer.status === 503)).toBe(true);
+    for (const [i, answer] of first.entries()) {
+      let status = answer.status;
+      while (status === 503) status = (await ship(gamma, batches[i] as string)).status;
+      expect(status).toBe(200);
+    }
+    const db = new Database(join(data.dir, "vigil.db"), { readonly: true });
+    const stored = db
+      .prepare(
+        "SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM events WHERE event_id LIKE 'gamma-%'",
+      )
+      .get();
+    db.close();
+    expect(stored).toEqual({ n: 240_000, ids: 240_000 });
   });
 
   it("answers the export API only with a valid token, and names a bad parameter", async () => {

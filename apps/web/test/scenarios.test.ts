@@ -66,14 +66,13 @@ describe("attack scenarios reach the central store through the real agent", () =
   });
 
   it("filters the export by type, pid and text, and shows the host's heartbeat", async () => {
-    const exec = [...reports.values()]
-      .flatMap((r) => r.expect)
-      .find((e) => e.type === "exec" && e["process.pid"]);
-    const pid = exec?.["process.pid"] as number;
+    const exec = reports.get("exec_basic.sh")?.expect[0];
+    if (!exec) throw new Error("exec_basic.sh reported no exec");
+    const pid = exec["process.pid"] as number;
     const byPid = await exportedEvents(base, data.apiToken, `since=${startedAt}&pid=${pid}&type=exec`);
     expect(byPid.length).toBeGreaterThan(0);
     expect(byPid.every((e) => e.type === "exec" && (e.process as { pid: number }).pid === pid)).toBe(true);
-    const argv = (exec?.["process.argv"] as string[]).at(-1) as string;
+    const argv = (exec["process.argv"] as string[]).at(-1) as string;
     const byText = await exportedEvents(base, data.apiToken, `q=${encodeURIComponent(argv)}&type=exec`);
     expect(byText.map((e) => (e.process as { pid: number }).pid)).toContain(pid);
     const db = new Database(join(data.dir, "vigil.db"), { readonly: true });

@@ -118,11 +118,6 @@ CREATE TABLE `programs` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `programs_key_unique` ON `programs` (`key`);--> statement-breakpoint
-CREATE TABLE `settings` (
-	`key` text PRIMARY KEY NOT NULL,
-	`value` text NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE `users` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`name` text NOT NULL,

@@ -28,6 +28,11 @@ export function errorResponse(error: unknown): Response {
 
 /** The request body as JSON, refused past `maxBytes` (before and after gunzip, for Content-Encoding: gzip). */
 export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+  return parseBody(await readBody(request, maxBytes), request.headers.get("content-encoding"), maxBytes);
+}
+
+/** The raw request body, refused past `maxBytes`. */
+export async function readBody(request: Request, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > maxBytes)
     throw tooLarge(`body of ${declared} bytes exceeds the limit of ${maxBytes}: send smaller batches`);
@@ -44,11 +49,15 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
     }
     chunks.push(next.value);
   }
-  let body = Buffer.concat(chunks);
-  const encoding = request.headers.get("content-encoding");
+  return Buffer.concat(chunks);
+}
+
+/** A body read by readBody as JSON, gunzipped first for Content-Encoding: gzip (at most 8 x `maxBytes`). */
+export function parseBody(raw: Buffer, encoding: string | null, maxBytes: number): unknown {
+  let body = raw;
   if (encoding === "gzip") {
     try {
-      body = gunzipSync(body, { maxOutputLength: maxBytes * 8 });
+      body = gunzipSync(raw, { maxOutputLength: maxBytes * 8 });
     } catch (error) {
       if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
         throw tooLarge(`decompressed body exceeds ${maxBytes * 8} bytes`);

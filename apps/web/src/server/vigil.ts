@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Ingest } from "@vigil/api";
-import { openStore, pruneEvents, type Store } from "@vigil/db";
+import { openStore, pruneEvents, pruneOrphans, type Store } from "@vigil/db";
 import { env } from "../env";
 
 type Vigil = { store: Store; ingest: Ingest };
@@ -9,6 +9,7 @@ const RETENTION_EVERY_MS = 60_000;
 
 function start(): Vigil {
   const store = openStore(join(env.VIGIL_DATA_DIR, "vigil.db"), env.VIGIL_MIGRATIONS_DIR);
+  const ingest = new Ingest(store);
   const retention = {
     maxAgeMs: env.VIGIL_RETENTION_DAYS * 24 * 3600 * 1000,
     maxEvents: env.VIGIL_RETENTION_MAX_EVENTS,
@@ -19,12 +20,15 @@ function start(): Vigil {
     if (pruning) return;
     pruning = true;
     pruneEvents(store.sqlite, retention, Date.now(), { pause: yieldToIngest })
+      .then(async (deleted) => {
+        if (deleted > 0) await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
+      })
       .catch((error) => console.error("vigil: retention failed:", error))
       .finally(() => {
         pruning = false;
       });
   }, RETENTION_EVERY_MS).unref();
-  return { store, ingest: new Ingest(store) };
+  return { store, ingest };
 }
 
 // One store per process, also across Next's module reloads in development.

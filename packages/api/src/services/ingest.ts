@@ -42,6 +42,11 @@ export class Ingest {
     );
   }
 
+  /** Programs or files were deleted (retention): cached ids may point at nothing. */
+  forgetIds(): void {
+    this.writer.forgetIds();
+  }
+
   ingest(agent: AuthenticatedAgent, body: unknown): IngestResult {
     const envelope = batchSchema.safeParse(body);
     if (!envelope.success) {
@@ -83,7 +88,7 @@ export class Ingest {
     try {
       write();
     } catch (error) {
-      this.writer.rolledBack();
+      this.writer.forgetIds();
       throw error;
     }
     return { accepted, duplicates, rejected: rejected.filter((r) => r.index >= duplicates) };

@@ -40,3 +40,47 @@ export async function pruneEvents(
   }
   return deleted;
 }
+
+/**
+ * Deletes programs and files no event refers to any more (after retention), with their search entries, `batch`
+ * per transaction. References of parents and targets ({exe, comm}: few, and not indexed by event) are kept.
+ * `deleted` runs right after each batch, before anything else can write: there the caller's EventWriter forgets
+ * its cached ids (`forgetIds`).
+ */
+export async function pruneOrphans(
+  sqlite: Database.Database,
+  deleted: () => void,
+  { batch = 2000, pause = async () => {} } = {},
+): Promise<number> {
+  const orphans = [
+    sqlite.prepare(`SELECT id FROM programs p WHERE id > ? AND filename IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM events WHERE program_id = p.id) ORDER BY id LIMIT ?`),
+    sqlite.prepare(`SELECT id FROM files f WHERE id > ?
+      AND NOT EXISTS (SELECT 1 FROM events WHERE file_id = f.id) ORDER BY id LIMIT ?`),
+  ];
+  const deletes = [
+    [
+      sqlite.prepare("DELETE FROM programs WHERE id = ?"),
+      sqlite.prepare("DELETE FROM programs_fts WHERE rowid = ?"),
+    ],
+    [
+      sqlite.prepare("DELETE FROM files WHERE id = ?"),
+      sqlite.prepare("DELETE FROM files_fts WHERE rowid = ?"),
+    ],
+  ] as const;
+  let count = 0;
+  for (const [i, select] of orphans.entries()) {
+    for (let after = 0; ; ) {
+      const ids = select.pluck().all(after, batch) as number[];
+      if (ids.length === 0) break;
+      sqlite.transaction(() => {
+        for (const id of ids) for (const statement of deletes[i] ?? []) statement.run(id);
+      })();
+      deleted();
+      count += ids.length;
+      after = ids.at(-1) as number;
+      await pause();
+    }
+  }
+  return count;
+}

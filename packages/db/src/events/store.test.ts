@@ -3,7 +3,7 @@ import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
 import { testStore } from "../test-store";
 import { queryEvents } from "./query";
-import { pruneEvents } from "./retention";
+import { pruneEvents, pruneOrphans } from "./retention";
 import { nsToTime, timeToNs } from "./time";
 import { EventWriter } from "./writer";
 
@@ -154,5 +154,42 @@ describe("events in SQLite", () => {
     );
     expect(await pruneEvents(store.sqlite, { maxAgeMs: 20_000, maxEvents: 15 }, nowMs, { batch: 4 })).toBe(5);
     expect(all().map((e) => e.id)).toEqual(Array.from({ length: 15 }, (_, i) => `x${i + 15}`));
+  });
+
+  it("prunes the programs and files no event needs any more, and the writer then stores them again", async () => {
+    const { insert, store, all, writer } = setup();
+    const base = validEvent("exec") as { process: Record<string, unknown> };
+    const run = (id: string, word: string, time: string) =>
+      event("exec", {
+        id,
+        time,
+        process: { ...base.process, argv: ["echo", word] },
+        file: { path: `/bin/${word}`, dev: 1, inode: "7" },
+      });
+    insert([
+      run("old", "vanished", "2026-01-01T00:00:00.000000000Z"),
+      run("new", "kept", "2026-11-28T00:00:00.000000000Z"),
+    ]);
+    const count = (table: string) => store.sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+    await pruneEvents(
+      store.sqlite,
+      { maxAgeMs: 30 * 24 * 3600 * 1000, maxEvents: 100 },
+      Date.parse("2026-11-29T00:00:00Z"),
+    );
+    let forgotten = 0;
+    expect(
+      await pruneOrphans(store.sqlite, () => {
+        forgotten++;
+        writer.forgetIds();
+      }),
+    ).toBe(2);
+    expect(forgotten).toBe(2);
+    expect([count("programs"), count("files")]).toEqual([2, 1]); // "kept" and the parent reference
+    expect(queryEvents(store.sqlite, { q: "vanished" }, { order: "asc", limit: 10 }).events).toEqual([]);
+    insert([run("again", "vanished", "2026-11-28T01:00:00.000000000Z")]);
+    expect(all().map((e) => e.id)).toEqual(["new", "again"]);
+    expect(
+      queryEvents(store.sqlite, { q: "vanished" }, { order: "asc", limit: 10 }).events.map((e) => e.id),
+    ).toEqual(["again"]);
   });
 });

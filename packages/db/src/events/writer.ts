@@ -23,7 +23,7 @@ const u64 = (decimal: string) => BigInt.asIntN(64, BigInt(decimal));
 
 /**
  * Writes validated events into `events`, `programs` and `files` with statements prepared once. Call inside one
- * transaction per batch; after a rollback call `rolledBack()`.
+ * transaction per batch; after a rollback call `forgetIds()`.
  */
 export class EventWriter {
   private readonly insertEvent: Database.Statement;
@@ -103,7 +103,8 @@ export class EventWriter {
     );
   }
 
-  rolledBack(): void {
+  /** Rows may be gone (a rolled-back transaction, pruned orphans): look ids up again. */
+  forgetIds(): void {
     this.programs.forget();
     this.files.forget();
     this.boots.forget();

@@ -7,5 +7,4 @@ export * from "./events";
 export * from "./files";
 export * from "./hosts";
 export * from "./programs";
-export * from "./settings";
 export * from "./users";
