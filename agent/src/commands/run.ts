@@ -116,6 +116,7 @@ export async function run(options: RunOptions): Promise<number> {
     try {
       const answer = await client.post("/api/agent/v1/heartbeat", JSON.stringify(beat), {
         timeoutMs: 10_000,
+        idempotent: true,
       });
       if (answer.status !== 200) log(`heartbeat refused (${answer.status}): ${answer.body.error}`);
     } catch {

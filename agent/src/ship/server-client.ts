@@ -17,10 +17,29 @@ export class ServerClient {
     this.credential = credential;
   }
 
+  /**
+   * POSTs `json`. `idempotent` requests are sent once more at once when the server closed a kept-alive connection
+   * just as it was reused (a race of every HTTP client with idle timeouts, not an outage).
+   */
   async post(
     path: string,
     json: string,
-    { compress = false, timeoutMs = 30_000 } = {},
+    { compress = false, timeoutMs = 30_000, idempotent = false } = {},
+  ): Promise<ServerAnswer> {
+    try {
+      return await this.send(path, json, compress, timeoutMs);
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (!idempotent || (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET")) throw error;
+      return this.send(path, json, compress, timeoutMs);
+    }
+  }
+
+  private async send(
+    path: string,
+    json: string,
+    compress: boolean,
+    timeoutMs: number,
   ): Promise<ServerAnswer> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (this.credential) headers.authorization = `Bearer ${this.credential}`;

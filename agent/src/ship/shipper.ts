@@ -56,7 +56,7 @@ export class Shipper {
     const body = `{"stream":"${this.spool.stream}","firstSeq":${batch.firstSeq},"events":[${batch.events.join(",")}]}`;
     let answer: Awaited<ReturnType<ServerClient["post"]>>;
     try {
-      answer = await this.client.post("/api/agent/v1/events", body, { compress: true });
+      answer = await this.client.post("/api/agent/v1/events", body, { compress: true, idempotent: true });
     } catch (error) {
       return this.failed(`cannot reach the server: ${(error as Error).message}`);
     }

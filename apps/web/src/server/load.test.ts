@@ -1,32 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { ServerLoad } from "./load";
+import { BodyLimiter } from "./load";
 
-const spin = (ms: number) => {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-describe("ServerLoad", () => {
-  it("sheds load after a window in which the event loop never idled, and recovers when it idles", async () => {
-    const load = new ServerLoad(500, 0.9);
-    expect(load.overloaded()).toBe(false);
-    spin(600);
-    expect(load.overloaded()).toBe(true);
-    await sleep(600);
-    expect(load.overloaded()).toBe(false);
-  });
-
-  it("sheds load while too many requests are reading their bodies", async () => {
-    const load = new ServerLoad(500, 0.9, 2);
+describe("BodyLimiter", () => {
+  it("is full while too many requests are reading their bodies, and frees up as they finish", async () => {
+    const limiter = new BodyLimiter(2);
     let arrive = () => {};
     const body = new Promise<string>((resolve) => {
       arrive = () => resolve("{}");
     });
-    const reads = [load.read(() => body), load.read(() => body)];
-    expect(load.overloaded()).toBe(true);
+    const first = limiter.read(() => body);
+    expect(limiter.full()).toBe(false);
+    const second = limiter.read(() => body);
+    expect(limiter.full()).toBe(true);
     arrive();
-    expect(await Promise.all(reads)).toEqual(["{}", "{}"]);
-    expect(load.overloaded()).toBe(false);
+    expect(await Promise.all([first, second])).toEqual(["{}", "{}"]);
+    expect(limiter.full()).toBe(false);
+  });
+
+  it("frees its place when a body fails", async () => {
+    const limiter = new BodyLimiter(1);
+    await expect(limiter.read(() => Promise.reject(new Error("reset")))).rejects.toThrow("reset");
+    expect(limiter.full()).toBe(false);
   });
 });

@@ -1,20 +1,20 @@
 import { authenticateAgent, bearer, retryLater } from "@vigil/api";
 import { errorResponse, json, parseBody, readBody } from "@/server/http";
-import { ServerLoad } from "@/server/load";
+import { BodyLimiter } from "@/server/load";
 import { vigil } from "@/server/vigil";
 
 export const dynamic = "force-dynamic";
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-const load = new ServerLoad();
+const bodies = new BodyLimiter();
 
 export async function POST(request: Request): Promise<Response> {
   try {
-    if (load.overloaded()) throw retryLater("the server is busy storing other batches: retry later");
+    if (bodies.full()) throw retryLater("the server is receiving too many batches at once: retry later");
     const { store, ingest } = vigil();
     const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
     const encoding = request.headers.get("content-encoding");
-    const raw = await load.read(() => readBody(request, MAX_BODY_BYTES));
+    const raw = await bodies.read(() => readBody(request, MAX_BODY_BYTES));
     return json(200, ingest.ingest(agent, parseBody(raw, encoding, MAX_BODY_BYTES)));
   } catch (error) {
     return errorResponse(error);
