@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** A random public id and a 256-bit secret; only the secret's SHA-256 is stored (it is too long to guess). */
 export function newSecret(): { id: string; secret: string; secretHash: string } {
-  const id = randomBytes(9).toString("base64url");
+  const id = randomBytes(8).toString("hex"); // hex: an id never starts with "-", which a CLI would take for an option
   const secret = randomBytes(32).toString("base64url");
   return { id, secret, secretHash: hashSecret(secret) };
 }
