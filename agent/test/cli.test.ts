@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { agentBin } from "./harness";
 
@@ -22,6 +25,18 @@ describe("vigil-agent when something is missing", () => {
     const result = agent(["tail"], { env: { ...process.env, VIGIL_SENSOR: "/nonexistent/vigil-sensor" } });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/sensor is not built .*make -C bpf/s);
+  });
+
+  it("run without a server, or not enrolled and without a token: says what to pass, exit code 2", () => {
+    const noServer = agent(["run"], { env: { ...process.env, VIGIL_SERVER: "" } });
+    expect(noServer.status).toBe(2);
+    expect(noServer.stderr).toMatch(/--server URL \(or VIGIL_SERVER\) is required/);
+    const dataDir = mkdtempSync(join(tmpdir(), "vigil-agent-"));
+    const noToken = agent(["run", "--server", "http://127.0.0.1:9", "--data-dir", dataDir]);
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(noToken.status).toBe(2);
+    expect(noToken.stderr).toMatch(/not enrolled with http:\/\/127\.0\.0\.1:9: pass --enroll-token/);
+    expect(noToken.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("refuses an unknown mode with the choices", () => {

@@ -34,25 +34,9 @@ export async function run(options: RunOptions): Promise<number> {
     return 2;
   }
   let stopping = false;
+  let refused = false;
   const { host, bootId } = hostIdentity();
   const client = new ServerClient(options.server);
-  let credential: string | null;
-  const stopEarly = () => {
-    stopping = true;
-  };
-  process.once("SIGINT", stopEarly);
-  process.once("SIGTERM", stopEarly);
-  try {
-    credential = await credentialFor({ ...options, host, client, log, stopped: () => stopping });
-  } catch (error) {
-    if (!(error instanceof EnrollmentError)) throw error;
-    log(error.message);
-    return 2;
-  }
-  process.off("SIGINT", stopEarly);
-  process.off("SIGTERM", stopEarly);
-  if (!credential) return 0;
-  client.setCredential(credential);
 
   const spool = new Spool(join(options.dataDir, "spool.db"), options.spoolMaxMb * 1024 * 1024);
   const shipper = new Shipper(spool, client, log);
@@ -123,14 +107,32 @@ export async function run(options: RunOptions): Promise<number> {
       // the shipper reports an unreachable server
     }
   };
-  const heartbeats = setInterval(heartbeat, options.heartbeatS * 1000);
-  setTimeout(heartbeat, 1000);
-  const shipping = shipper.run();
-
-  const stop = () => sensor.stop();
+  const stop = () => {
+    stopping = true;
+    sensor.stop();
+  };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  // Events are spooled from the start; they ship once the agent is enrolled (the server may come up later).
+  let heartbeats: NodeJS.Timeout | undefined;
+  let shipping: Promise<unknown> = Promise.resolve();
+  credentialFor({ ...options, host, client, log, stopped: () => stopping }).then(
+    (credential) => {
+      if (!credential || stopping) return;
+      client.setCredential(credential);
+      heartbeats = setInterval(heartbeat, options.heartbeatS * 1000);
+      setTimeout(heartbeat, 1000);
+      shipping = shipper.run();
+    },
+    (error) => {
+      log(error instanceof EnrollmentError ? error.message : `enrollment failed: ${(error as Error).stack}`);
+      refused = true;
+      stop();
+    },
+  );
+
   const code = await sensor.done;
+  stopping = true;
   clearInterval(heartbeats);
   flush();
   shipper.stop();
@@ -143,5 +145,5 @@ export async function run(options: RunOptions): Promise<number> {
   log(
     `stopped: ${JSON.stringify({ events: counts.events, shipped: shipper.stats.shipped, spool: spool.stats() })}`,
   );
-  return code;
+  return refused ? 2 : code;
 }

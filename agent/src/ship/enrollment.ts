@@ -61,7 +61,7 @@ export async function credentialFor(options: {
       answer = await options.client.post("/api/agent/v1/enroll", request);
     } catch (error) {
       options.log(`enrollment: cannot reach ${options.server} (${(error as Error).message}); retrying`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise((resolve) => setTimeout(resolve, delay).unref()); // a stopping agent does not wait for it
       continue;
     }
     if (answer.status === 200) {
@@ -80,7 +80,7 @@ export async function credentialFor(options: {
       throw new EnrollmentError(`the server refused enrollment (${answer.status}): ${answer.body.error}`);
     }
     options.log(`enrollment: the server answered ${answer.status}; retrying`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await new Promise((resolve) => setTimeout(resolve, delay).unref()); // a stopping agent does not wait for it
   }
   return null;
 }

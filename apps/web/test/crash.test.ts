@@ -120,6 +120,30 @@ describe("nothing accepted is lost or stored twice when processes die", () => {
     expect(storedSpooled(dbPath)).toEqual({ count: TOTAL, ids: TOTAL });
   });
 
+  it("an agent started before its server records from the start and enrolls once the server is up", async () => {
+    const data = dataDir();
+    cleanup = data.cleanup;
+    const port = await freePort();
+    const agent = await startAgent(
+      `http://127.0.0.1:${port}`,
+      mkdtempSync(join(tmpdir(), "vigil-agent-")),
+      data.enrollToken,
+    );
+    running.push(agent);
+    const exec = scenarioFiles().find((f) => f.endsWith("exec_basic.sh")) as string;
+    const pid = (await runScenario(exec)).expect[0]?.["process.pid"] as number;
+    await until("a failed enrollment attempt", () => /enrollment: cannot reach/.test(agent.output), 30_000);
+    running.push(await startServer(data.dir, port));
+    const dbPath = join(data.dir, "vigil.db");
+    const stored = () => {
+      const db = new Database(dbPath, { readonly: true });
+      const found = db.prepare("SELECT count(*) FROM events WHERE type = 0 AND pid = ?").pluck().get(pid);
+      db.close();
+      return found === 1;
+    };
+    await until("the exec from before the server was up", stored, 90_000);
+  });
+
   it("the server down for 30 s: events of that time wait in the spool and all arrive afterwards", async () => {
     const { data, port, base, dbPath, server } = await setup();
     const agent = await startAgent(base, mkdtempSync(join(tmpdir(), "vigil-agent-")), data.enrollToken);
