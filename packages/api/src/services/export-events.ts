@@ -1,4 +1,4 @@
-import { type EventCursor, type EventFilter, queryEvents, type Store, timeToNs } from "@vigil/db";
+import { type EventFilter, newestStart, queryEvents, type Store, timeToNs } from "@vigil/db";
 import { eventTypes, timeSchema, type VigilEvent } from "@vigil/events";
 import { z } from "zod";
 import { badRequest } from "../errors";
@@ -50,29 +50,13 @@ export function parseExportQuery(params: URLSearchParams) {
 }
 
 /**
- * Matching events, oldest first and newest last: from `since` onwards when given, otherwise the newest `limit`.
- * Yields page by page so a large export never sits in memory whole (except the newest-`limit` case, bounded).
+ * Matching events, oldest first and newest last: from `since` onwards when given, otherwise the newest `limit`
+ * (found by their keys first). Yields page by page, so an export never sits in memory whole.
  */
 export function* exportEvents(store: Store, filter: EventFilter, limit: number): Generator<VigilEvent> {
-  if (filter.sinceNs === undefined) {
-    const newest: VigilEvent[] = [];
-    let after: EventCursor | undefined;
-    while (newest.length < limit) {
-      const page = queryEvents(store.sqlite, filter, {
-        order: "desc",
-        limit: Math.min(1000, limit - newest.length),
-        after,
-      });
-      newest.push(...page.events);
-      if (!page.next) break;
-      after = page.next;
-    }
-    yield* newest.reverse();
-    return;
-  }
-  let sent = 0;
-  let after: EventCursor | undefined;
-  while (sent < limit) {
+  let after = filter.sinceNs === undefined ? newestStart(store.sqlite, filter, limit) : undefined;
+  if (filter.sinceNs === undefined && after === undefined) return; // nothing matches
+  for (let sent = 0; sent < limit; ) {
     const page = queryEvents(store.sqlite, filter, {
       order: "asc",
       limit: Math.min(1000, limit - sent),

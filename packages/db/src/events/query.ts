@@ -24,15 +24,10 @@ export class SearchWithoutWordsError extends Error {}
 /** An FTS5 phrase whose last word may be a prefix; quotes are doubled so any input is a literal. */
 const phrase = (q: string) => `"${q.replaceAll('"', '""')}"*`;
 
-/**
- * Pages of events in time order with keyset pagination (never OFFSET): `order: "desc"` for newest first, "asc"
- * for oldest first; pass the returned `next` to continue.
- */
-export function queryEvents(
-  sqlite: Database.Database,
-  filter: EventFilter,
-  page: { limit: number; order: "asc" | "desc"; after?: EventCursor },
-): EventPage {
+type Page = { limit: number; order: "asc" | "desc"; after?: EventCursor };
+
+/** The WHERE clause (and its parameters) of a filter and a keyset position. */
+function conditions(filter: EventFilter, page: Page): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.sinceNs !== undefined) {
@@ -68,16 +63,49 @@ export function queryEvents(
     params.push(page.after.timeNs, page.after.timeNs, page.after.seq);
   }
   const dir = page.order === "desc" ? "DESC" : "ASC";
-  const sql = `SELECT ${eventColumns} FROM events e ${eventJoins}
-    ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY e.time_ns ${dir}, e.seq ${dir} LIMIT ?`;
+  return {
+    sql: `${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY e.time_ns ${dir}, e.seq ${dir} LIMIT ?`,
+    params: [...params, page.limit],
+  };
+}
+
+/**
+ * Pages of events in time order with keyset pagination (never OFFSET): `order: "desc"` for newest first, "asc"
+ * for oldest first; pass the returned `next` to continue.
+ */
+export function queryEvents(sqlite: Database.Database, filter: EventFilter, page: Page): EventPage {
+  const { sql, params } = conditions(filter, page);
   const rows = sqlite
-    .prepare(sql)
+    .prepare(`SELECT ${eventColumns} FROM events e ${eventJoins} ${sql}`)
     .safeIntegers(true)
-    .all(...params, page.limit) as EventRow[];
+    .all(...params) as EventRow[];
   const last = rows.at(-1);
   return {
     events: rows.map(rowToEvent),
     next: last && rows.length === page.limit ? { timeNs: last.time_ns, seq: last.seq } : null,
   };
+}
+
+/** Where the newest `count` matching events begin: a cursor to read them oldest first (with order "asc"). */
+export function newestStart(
+  sqlite: Database.Database,
+  filter: EventFilter,
+  count: number,
+): EventCursor | undefined {
+  let after: EventCursor | undefined;
+  let oldest: EventCursor | undefined;
+  for (let left = count; left > 0; ) {
+    const page = { order: "desc" as const, limit: Math.min(10_000, left), after };
+    const { sql, params } = conditions(filter, page);
+    const keys = sqlite
+      .prepare(`SELECT e.time_ns AS timeNs, e.seq AS seq FROM events e ${sql}`)
+      .safeIntegers(true)
+      .all(...params) as EventCursor[];
+    oldest = keys.at(-1) ?? oldest;
+    if (keys.length < page.limit) break;
+    left -= keys.length;
+    after = oldest;
+  }
+  // The cursor is exclusive: start just before the oldest of them.
+  return oldest && { timeNs: oldest.timeNs, seq: oldest.seq - 1n };
 }

@@ -2,7 +2,7 @@ import { eventTypes, type VigilEvent, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
 import { testStore } from "../test-store";
-import { queryEvents } from "./query";
+import { newestStart, queryEvents } from "./query";
 import { pruneEvents, pruneOrphans } from "./retention";
 import { nsToTime, timeToNs } from "./time";
 import { EventWriter } from "./writer";
@@ -118,6 +118,20 @@ describe("events in SQLite", () => {
         order === "asc" ? sorted.map((s) => s.split(" ")[0]) : sorted.map((s) => s.split(" ")[0]).reverse(),
       );
     }
+  });
+
+  it("finds where the newest N events begin, across equal times", () => {
+    const { insert, store } = setup();
+    const times = ["2026-11-28T22:00:00.000000000Z", "2026-11-28T22:00:01.000000000Z"];
+    insert(Array.from({ length: 25 }, (_, i) => event("exit", { id: `x${i}`, time: times[i % 2] })));
+    const ids = (count: number, filter = {}) => {
+      const after = newestStart(store.sqlite, filter, count);
+      return queryEvents(store.sqlite, filter, { order: "asc", limit: count, after }).events.map((e) => e.id);
+    };
+    const byTime = queryEvents(store.sqlite, {}, { order: "asc", limit: 100 }).events.map((e) => e.id);
+    for (const n of [1, 5, 12, 13, 24, 25]) expect(ids(n)).toEqual(byTime.slice(25 - n));
+    expect(ids(40)).toEqual(byTime);
+    expect(newestStart(store.sqlite, { pid: 1 }, 10)).toBeUndefined();
   });
 
   it("finds events by any substring of argv, exe or file path, and filters combine", () => {
