@@ -19,8 +19,12 @@ function start(): Vigil {
   setInterval(() => {
     if (pruning) return;
     pruning = true;
-    pruneEvents(store.sqlite, retention, Date.now(), { pause: yieldToIngest })
+    pruneEvents(store.sqlite, retention, Date.now(), {
+      pause: yieldToIngest,
+      count: () => ingest.storedEvents,
+    })
       .then(async (deleted) => {
+        ingest.storedEvents -= deleted;
         if (deleted > 0) await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
       })
       .catch((error) => console.error("vigil: retention failed:", error))

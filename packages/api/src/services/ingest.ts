@@ -28,8 +28,11 @@ export class Ingest {
   private readonly writer: EventWriter;
   private readonly lastSeq;
   private readonly setLastSeq;
+  /** How many events the store holds: counted once, then kept by ingest and retention (`removed`). */
+  storedEvents: number;
 
   constructor(private readonly store: Store) {
+    this.storedEvents = store.sqlite.prepare("SELECT count(*) FROM events").pluck().get() as number;
     this.writer = new EventWriter(store.sqlite);
     this.lastSeq = store.sqlite
       .prepare<[string, string], number>(
@@ -91,6 +94,7 @@ export class Ingest {
       this.writer.forgetIds();
       throw error;
     }
+    this.storedEvents += accepted;
     return { accepted, duplicates, rejected: rejected.filter((r) => r.index >= duplicates) };
   }
 }

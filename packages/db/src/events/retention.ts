@@ -7,13 +7,18 @@ export const defaultRetention: Retention = { maxAgeMs: 30 * 24 * 3600 * 1000, ma
 /**
  * Deletes events older than `maxAgeMs` and, beyond `maxEvents`, the oldest ones, `batch` rows per transaction so
  * ingest waits at most one small delete. Freed pages are reused, so the file stops growing. Returns how many
- * rows went; `pause` runs between batches (the server yields to its event loop there).
+ * rows went; `pause` runs between batches (the server yields to its event loop there). `count` gives the number
+ * of stored events when the caller keeps it (counting millions of rows holds the event loop for seconds).
  */
 export async function pruneEvents(
   sqlite: Database.Database,
   retention: Retention,
   nowMs: number,
-  { batch = 2000, pause = async () => {} } = {},
+  {
+    batch = 2000,
+    pause = async () => {},
+    count = () => sqlite.prepare("SELECT count(*) FROM events").pluck().get() as number,
+  } = {},
 ): Promise<number> {
   const deleteOlder = sqlite.prepare(
     "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE time_ns < ? ORDER BY time_ns LIMIT ?)",
@@ -21,8 +26,8 @@ export async function pruneEvents(
   const deleteOldest = sqlite.prepare(
     "DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY time_ns LIMIT ?)",
   );
-  const count = sqlite.prepare("SELECT count(*) FROM events").pluck();
   const cutoffNs = BigInt(nowMs - retention.maxAgeMs) * 1_000_000n;
+  const stored = count();
   let deleted = 0;
   for (;;) {
     const { changes } = deleteOlder.run(cutoffNs, batch);
@@ -30,7 +35,7 @@ export async function pruneEvents(
     if (changes < batch) break;
     await pause();
   }
-  let excess = (count.get() as number) - retention.maxEvents;
+  let excess = stored - deleted - retention.maxEvents;
   while (excess > 0) {
     const { changes } = deleteOldest.run(Math.min(batch, excess));
     deleted += changes;
@@ -50,35 +55,41 @@ export async function pruneEvents(
 export async function pruneOrphans(
   sqlite: Database.Database,
   deleted: () => void,
-  { batch = 2000, pause = async () => {} } = {},
+  { window = 5000, pause = async () => {} } = {},
 ): Promise<number> {
-  const orphans = [
-    sqlite.prepare(`SELECT id FROM programs p WHERE id > ? AND filename IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM events WHERE program_id = p.id) ORDER BY id LIMIT ?`),
-    sqlite.prepare(`SELECT id FROM files f WHERE id > ?
-      AND NOT EXISTS (SELECT 1 FROM events WHERE file_id = f.id) ORDER BY id LIMIT ?`),
+  // Each step looks at `window` ids only, so no step holds the event loop for long however large the tables are.
+  const tables = [
+    {
+      last: sqlite.prepare("SELECT max(id) FROM programs").pluck(),
+      orphans: sqlite.prepare(`SELECT id FROM programs p WHERE id > ? AND id <= ? AND filename IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM events WHERE program_id = p.id)`),
+      remove: [
+        sqlite.prepare("DELETE FROM programs WHERE id = ?"),
+        sqlite.prepare("DELETE FROM programs_fts WHERE rowid = ?"),
+      ],
+    },
+    {
+      last: sqlite.prepare("SELECT max(id) FROM files").pluck(),
+      orphans: sqlite.prepare(`SELECT id FROM files f WHERE id > ? AND id <= ?
+        AND NOT EXISTS (SELECT 1 FROM events WHERE file_id = f.id)`),
+      remove: [
+        sqlite.prepare("DELETE FROM files WHERE id = ?"),
+        sqlite.prepare("DELETE FROM files_fts WHERE rowid = ?"),
+      ],
+    },
   ];
-  const deletes = [
-    [
-      sqlite.prepare("DELETE FROM programs WHERE id = ?"),
-      sqlite.prepare("DELETE FROM programs_fts WHERE rowid = ?"),
-    ],
-    [
-      sqlite.prepare("DELETE FROM files WHERE id = ?"),
-      sqlite.prepare("DELETE FROM files_fts WHERE rowid = ?"),
-    ],
-  ] as const;
   let count = 0;
-  for (const [i, select] of orphans.entries()) {
-    for (let after = 0; ; ) {
-      const ids = select.pluck().all(after, batch) as number[];
-      if (ids.length === 0) break;
-      sqlite.transaction(() => {
-        for (const id of ids) for (const statement of deletes[i] ?? []) statement.run(id);
-      })();
-      deleted();
-      count += ids.length;
-      after = ids.at(-1) as number;
+  for (const table of tables) {
+    const last = (table.last.get() as number | null) ?? 0;
+    for (let from = 0; from < last; from += window) {
+      const ids = table.orphans.pluck().all(from, from + window) as number[];
+      if (ids.length > 0) {
+        sqlite.transaction(() => {
+          for (const id of ids) for (const statement of table.remove) statement.run(id);
+        })();
+        deleted();
+        count += ids.length;
+      }
       await pause();
     }
   }

@@ -167,7 +167,11 @@ describe("events in SQLite", () => {
       10,
     );
     expect(await pruneEvents(store.sqlite, { maxAgeMs: 20_000, maxEvents: 15 }, nowMs, { batch: 4 })).toBe(5);
-    expect(all().map((e) => e.id)).toEqual(Array.from({ length: 15 }, (_, i) => `x${i + 15}`));
+    // A caller that keeps the count passes it: what it says is the number before this pruning.
+    expect(
+      await pruneEvents(store.sqlite, { maxAgeMs: 20_000, maxEvents: 12 }, nowMs, { count: () => 15 }),
+    ).toBe(3);
+    expect(all().map((e) => e.id)).toEqual(Array.from({ length: 12 }, (_, i) => `x${i + 18}`));
   });
 
   it("prunes the programs and files no event needs any more, and the writer then stores them again", async () => {
