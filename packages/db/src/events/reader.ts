@@ -5,7 +5,7 @@ import { nsToTime } from "./time";
 
 /** The columns `rowToEvent` needs, selected by every event query (read with safeIntegers). */
 export const eventColumns = `e.seq, e.time_ns, e.type, e.sensor, e.verdict, e.pid, e.tid, e.ppid, e.uid, e.euid,
-  e.gid, e.cgroup_id, e.parent_pid, e.target_pid, e.event_id, e.ktime, b.boot, e.exit_status, e.detail,
+  e.gid, e.cgroup_id, e.parent_pid, e.target_pid, e.event_id, e.ktime, e.id_tid, b.boot, e.exit_status, e.detail,
   h.machine_id, h.name AS host_name,
   p.comm, p.exe, p.filename, p.argv, p.cwd, p.extra, pp.comm AS parent_comm, pp.exe AS parent_exe,
   f.path AS file_path, f.dev AS file_dev, f.inode AS file_inode, tp.comm AS target_comm, tp.exe AS target_exe`;
@@ -34,6 +34,7 @@ export type EventRow = {
   target_pid: bigint | null;
   event_id: string | null;
   ktime: bigint | null;
+  id_tid: bigint | null;
   boot: string | null;
   exit_status: bigint | null;
   detail: string | null;
@@ -62,7 +63,7 @@ export function rowToEvent(row: EventRow): VigilEvent {
   const { policy = null, ...rest } = detail;
   const type = typeNames[Number(row.type)] as EventType;
   const event: Record<string, unknown> = {
-    id: row.event_id ?? expandId(row.boot ?? "", row.ktime ?? 0n, Number(row.tid), type),
+    id: row.event_id ?? expandId(row.boot ?? "", row.ktime ?? 0n, Number(row.id_tid ?? row.tid), type),
     type,
     time: nsToTime(row.time_ns),
     host: { id: row.machine_id, name: row.host_name },

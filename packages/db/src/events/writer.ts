@@ -34,9 +34,9 @@ export class EventWriter {
   constructor(db: Database.Database) {
     this.insertEvent = db.prepare(
       `INSERT INTO events (host_id, time_ns, type, sensor, verdict, pid, tid, ppid, uid, euid, gid, cgroup_id,
-         program_id, parent_pid, parent_id, file_id, target_pid, target_id, boot_id, ktime, event_id, exit_status,
-         detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         program_id, parent_pid, parent_id, file_id, target_pid, target_id, boot_id, ktime, id_tid, event_id,
+         exit_status, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertBoot = db.prepare("INSERT INTO boots (boot) VALUES (?) RETURNING id");
     this.boots = new Dictionary(db, "boots", (_key, boot) => (insertBoot.get(boot) as { id: number }).id, {
@@ -75,7 +75,7 @@ export class EventWriter {
     const parent = "parent" in event ? event.parent : undefined;
     const file = "file" in event ? event.file : undefined;
     const target = "target" in event ? event.target : undefined;
-    const id = compactId(event.id, event.type, p.tid);
+    const id = compactId(event.id, event.type);
     this.insertEvent.run(
       hostId,
       timeToNs(event.time),
@@ -97,6 +97,7 @@ export class EventWriter {
       target && this.programs.id(refKey(target), target),
       id && this.boots.id(id.boot, id.boot),
       id?.ktime,
+      id && id.tid !== p.tid ? id.tid : null,
       id ? null : event.id,
       event.type === "exit" ? event.exit.code | (event.exit.signal << 8) : null,
       detail(event),

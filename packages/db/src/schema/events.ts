@@ -34,6 +34,8 @@ export const events = sqliteTable(
     /** An agent's id is kept as its boot (in `boots`) and kernel time; any other id as text. */
     bootId: integer("boot_id"),
     ktime: int64("ktime"),
+    /** The thread id in an agent's id when it is not process.tid (a fork's id names the forking thread). */
+    idTid: integer("id_tid"),
     eventId: text("event_id"),
     /** exit events: code | signal << 8 */
     exitStatus: integer("exit_status"),

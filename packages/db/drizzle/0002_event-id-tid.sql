@@ -1,0 +1,1 @@
+ALTER TABLE `events` ADD `id_tid` integer;
