@@ -1,10 +1,7 @@
 import { release } from "node:os";
 import { join } from "node:path";
-import type { KernelRecord } from "../decode/records";
-import { Enricher } from "../enrich";
-import { hostIdentity } from "../host";
 import { sensorBlocker } from "../preflight";
-import { startSensor } from "../sensor/sensor";
+import { streamEvents } from "../sensor/event-stream";
 import { agentVersion, credentialFor, EnrollmentError, osName } from "../ship/enrollment";
 import { ServerClient } from "../ship/server-client";
 import { Shipper } from "../ship/shipper";
@@ -20,7 +17,6 @@ export type RunOptions = {
   heartbeatS: number;
 };
 
-const kindNames = ["none", "exec", "fork", "exit", "unlink_running", "ptrace", "mem_write", "reserved"];
 const FLUSH_EVENTS = 2000;
 const FLUSH_MS = 200;
 
@@ -35,14 +31,11 @@ export async function run(options: RunOptions): Promise<number> {
   }
   let stopping = false;
   let refused = false;
-  const { host, bootId } = hostIdentity();
   const client = new ServerClient(options.server);
 
   const spool = new Spool(join(options.dataDir, "spool.db"), options.spoolMaxMb * 1024 * 1024);
   const shipper = new Shipper(spool, client, log);
-  const enricher = new Enricher(host, bootId);
-  const counts = { events: {} as Record<string, number>, drops: {} as Record<string, number>, badFrames: 0 };
-  let sensorState: { mode: "lsm" | "tracepoint"; reason: string } | null = null;
+  const events: Record<string, number> = {};
   let pending: string[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
 
@@ -54,47 +47,33 @@ export async function run(options: RunOptions): Promise<number> {
     if (dropped > 0) log(`spool full (${options.spoolMaxMb} MB): dropped the ${dropped} oldest events`);
     shipper.poke();
   };
-  const onStats = (record: Extract<KernelRecord, { kind: "stats" }>) => {
-    record.dropped.forEach((n, i) => {
-      if (n > 0n) counts.drops[kindNames[i] ?? String(i)] = Number(n);
-    });
-  };
 
-  const sensor = startSensor({
+  const { host, sensor, kernel, sensorState } = streamEvents({
     mode: options.mode,
     ringbufMb: options.ringbufMb,
-    onRecord: (record) => {
-      if (record.kind === "stats") onStats(record);
-      if (record.kind === "hello") {
-        sensorState = { mode: record.mode, reason: record.reason };
-        enricher.table.seedFromProc();
-      }
-      const line = enricher.write(record);
-      if (line === null) return;
-      const type = record.kind === "unlink" ? "unlink_running" : record.kind;
-      counts.events[type] = (counts.events[type] ?? 0) + 1;
+    onEvent: (type, line) => {
+      events[type] = (events[type] ?? 0) + 1;
       pending.push(line.toString("utf8"));
       if (pending.length >= FLUSH_EVENTS) flush();
       else flushTimer ??= setTimeout(flush, FLUSH_MS);
     },
-    onBadFrame: (error) => {
-      counts.badFrames += 1;
-      log(`skipped a bad record: ${error}`);
-    },
-    onLog: (line) => process.stderr.write(`${line}\n`),
+    log,
   });
 
   const heartbeat = async () => {
+    const spooled = spool.stats();
+    const drops: Record<string, number> = { spool: spooled.dropped, rejected: shipper.stats.rejected };
+    for (const [kind, n] of Object.entries(kernel.dropped)) drops[kind] = Number(n);
     const beat = {
       name: host.name,
       os: osName(),
       kernel: release(),
       agentVersion,
-      sensor: sensorState,
-      capabilities: sensorState?.mode === "lsm" ? ["observe", "enforce"] : ["observe"],
-      events: counts.events,
-      drops: { ...counts.drops, spool: spool.stats().dropped, rejected: shipper.stats.rejected },
-      spool: spool.stats(),
+      sensor: sensorState(),
+      capabilities: sensorState()?.mode === "lsm" ? ["observe", "enforce"] : ["observe"],
+      events,
+      drops,
+      spool: spooled,
       policyVersion: null,
     };
     try {
@@ -142,8 +121,6 @@ export async function run(options: RunOptions): Promise<number> {
     new Promise((r) => setTimeout(r, 3000, false)),
   ]);
   if (finished) spool.close();
-  log(
-    `stopped: ${JSON.stringify({ events: counts.events, shipped: shipper.stats.shipped, spool: spool.stats() })}`,
-  );
+  log(`stopped: ${JSON.stringify({ events, shipped: shipper.stats.shipped, spool: spool.stats() })}`);
   return refused ? 2 : code;
 }

@@ -1,10 +1,7 @@
 import type { VigilEvent } from "@vigil/events";
-import type { KernelRecord } from "../decode/records";
-import { Enricher } from "../enrich";
-import { hostIdentity } from "../host";
 import { LineWriter } from "../line-writer";
 import { sensorBlocker } from "../preflight";
-import { startSensor } from "../sensor/sensor";
+import { streamEvents } from "../sensor/event-stream";
 
 export type TailOptions = {
   json: boolean;
@@ -20,8 +17,6 @@ type Summary = {
   badFrames: number;
 };
 
-const kindNames = ["none", "exec", "fork", "exit", "unlink", "ptrace", "mem_write", "reserved"];
-
 /** `vigil-agent tail`: this host's events on stdout until interrupted or the duration ends. */
 export async function tail(options: TailOptions): Promise<number> {
   const blocker = sensorBlocker();
@@ -29,51 +24,17 @@ export async function tail(options: TailOptions): Promise<number> {
     process.stderr.write(`${blocker}\n`);
     return 2;
   }
-  const { host, bootId } = hostIdentity();
-  const enricher = new Enricher(host, bootId);
-  const summary: Summary = { mode: "", events: {}, kernel: { emitted: {}, dropped: {} }, badFrames: 0 };
+  const events: Record<string, number> = {};
   const out = new LineWriter(process.stdout);
-  let droppedSoFar = 0n;
-
-  const print = (type: string, line: Buffer) => {
-    summary.events[type] = (summary.events[type] ?? 0) + 1;
-    if (options.json) out.bytes(line);
-    else out.line(describe(JSON.parse(line.toString()) as VigilEvent));
-  };
-  const onStats = (record: Extract<KernelRecord, { kind: "stats" }>) => {
-    const dropped = record.dropped.reduce((sum, n) => sum + n, 0n);
-    if (dropped > droppedSoFar) {
-      process.stderr.write(
-        `vigil-agent: the kernel dropped ${dropped - droppedSoFar} records (ring buffer full); ` +
-          "raise --ringbuf-mb\n",
-      );
-    }
-    droppedSoFar = dropped;
-    record.emitted.forEach((n, i) => {
-      if (n > 0n) summary.kernel.emitted[kindNames[i] ?? String(i)] = String(n);
-    });
-    record.dropped.forEach((n, i) => {
-      if (n > 0n) summary.kernel.dropped[kindNames[i] ?? String(i)] = String(n);
-    });
-  };
-
-  const sensor = startSensor({
+  const { sensor, kernel, sensorState, badFrames } = streamEvents({
     mode: options.mode,
     ringbufMb: options.ringbufMb,
-    onRecord: (record) => {
-      if (record.kind === "stats") onStats(record);
-      if (record.kind === "hello") {
-        summary.mode = record.mode;
-        enricher.table.seedFromProc();
-      }
-      const line = enricher.write(record);
-      if (line !== null) print(record.kind === "unlink" ? "unlink_running" : record.kind, line);
+    onEvent: (type, line) => {
+      events[type] = (events[type] ?? 0) + 1;
+      if (options.json) out.bytes(line);
+      else out.line(describe(JSON.parse(line.toString()) as VigilEvent));
     },
-    onBadFrame: (error) => {
-      summary.badFrames += 1;
-      process.stderr.write(`vigil-agent: skipped a bad record: ${error}\n`);
-    },
-    onLog: (line) => process.stderr.write(`${line}\n`),
+    log: (line) => process.stderr.write(`vigil-agent: ${line}\n`),
   });
 
   process.stdout.on("error", () => sensor.stop()); // a closed pipe (`| head`) ends the stream
@@ -85,6 +46,14 @@ export async function tail(options: TailOptions): Promise<number> {
   const code = await sensor.done;
   clearTimeout(timer);
   out.flush();
+  const text = (counts: Record<string, bigint>) =>
+    Object.fromEntries(Object.entries(counts).map(([kind, n]) => [kind, String(n)]));
+  const summary: Summary = {
+    mode: sensorState()?.mode ?? "",
+    events,
+    kernel: { emitted: text(kernel.emitted), dropped: text(kernel.dropped) },
+    badFrames: badFrames(),
+  };
   process.stderr.write(`vigil-agent: summary ${JSON.stringify(summary)}\n`);
   return code;
 }

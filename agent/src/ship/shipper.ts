@@ -1,9 +1,8 @@
 import type { ServerClient } from "./server-client";
-import type { Spool } from "./spool";
+import type { Spool, SpoolBatch } from "./spool";
 
 export type ShipperStats = {
   shipped: number;
-  duplicates: number;
   rejected: number;
   lastError: string | null;
 };
@@ -16,7 +15,7 @@ const MAX_BACKOFF_MS = 30_000;
  * spool before the server has it.
  */
 export class Shipper {
-  readonly stats: ShipperStats = { shipped: 0, duplicates: 0, rejected: 0, lastError: null };
+  readonly stats: ShipperStats = { shipped: 0, rejected: 0, lastError: null };
   private maxEvents = 5000;
   private backoffMs = 0;
   private stopped = false;
@@ -52,7 +51,7 @@ export class Shipper {
   }
 
   /** Ships one batch; returns how long to wait before the next attempt (0: go on). */
-  private async send(batch: ReturnType<Spool["peek"]> & object): Promise<number> {
+  private async send(batch: SpoolBatch): Promise<number> {
     const body = `{"stream":"${this.spool.stream}","firstSeq":${batch.firstSeq},"events":[${batch.events.join(",")}]}`;
     let answer: Awaited<ReturnType<ServerClient["post"]>>;
     try {
@@ -66,7 +65,6 @@ export class Shipper {
       for (const r of rejected.slice(0, 5))
         this.log(`the server refused event ${batch.firstSeq + r.index}: ${r.reason}`);
       this.stats.shipped += Number(reply.accepted ?? 0);
-      this.stats.duplicates += Number(reply.duplicates ?? 0);
       this.stats.rejected += rejected.length;
       this.spool.ack(batch);
       this.backoffMs = 0;

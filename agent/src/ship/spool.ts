@@ -14,7 +14,7 @@ export class Spool {
   readonly stream: string;
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string]>;
-  private readonly selectFrom: Database.Statement<[number, number], { seq: number; json: string }>;
+  private readonly oldest: Database.Statement<[number], { seq: number; json: string }>;
   private readonly deleteUpTo: Database.Statement<[number]>;
   private readonly setMeta: Database.Statement<[string, string]>;
   private bytes: number;
@@ -51,7 +51,7 @@ export class Spool {
     this.depth = totals.n;
     this.bytes = totals.bytes;
     this.insert = this.db.prepare("INSERT INTO spool (json) VALUES (?)");
-    this.selectFrom = this.db.prepare("SELECT seq, json FROM spool WHERE seq >= ? ORDER BY seq LIMIT ?");
+    this.oldest = this.db.prepare("SELECT seq, json FROM spool ORDER BY seq LIMIT ?");
     this.deleteUpTo = this.db.prepare("DELETE FROM spool WHERE seq <= ?");
   }
 
@@ -70,7 +70,7 @@ export class Spool {
 
   /** The oldest events, contiguous in sequence, up to `maxEvents` or about `maxBytes` of JSON. */
   peek(maxEvents: number, maxBytes: number): SpoolBatch | null {
-    const rows = this.selectFrom.all(0, maxEvents);
+    const rows = this.oldest.all(maxEvents);
     const first = rows[0];
     if (!first) return null;
     const events: string[] = [];
@@ -104,7 +104,7 @@ export class Spool {
     let dropped = 0;
     this.db.transaction(() => {
       while (this.bytes > target) {
-        const rows = this.selectFrom.all(0, 1000);
+        const rows = this.oldest.all(1000);
         let last = 0;
         for (const row of rows) {
           if (this.bytes <= target) break;

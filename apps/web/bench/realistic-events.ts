@@ -1,3 +1,4 @@
+import { nsToTime } from "@vigil/db";
 import type { VigilEvent } from "@vigil/events";
 
 /**
@@ -23,8 +24,7 @@ export function realisticBatch(
       );
     const pid = 10_000 + (process % 50_000);
     const timeNs = 1_796_000_000_000_000_000n + BigInt(n) * 50_000n;
-    const seconds = timeNs / 1_000_000_000n;
-    const time = `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${(timeNs % 1_000_000_000n).toString().padStart(9, "0")}Z`;
+    const time = nsToTime(timeNs);
     const base = {
       time,
       host,

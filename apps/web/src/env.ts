@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { describeIssues } from "@vigil/events";
 import { z } from "zod";
 
 /** The only reader of process.env for the server: fails fast with a readable message. */
@@ -12,8 +13,7 @@ const schema = z.object({
 function load() {
   const parsed = schema.safeParse(process.env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`bad environment for the Vigil server: ${problems}`);
+    throw new Error(`bad environment for the Vigil server: ${describeIssues(parsed.error, "(environment)")}`);
   }
   return parsed.data;
 }

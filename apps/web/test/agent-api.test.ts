@@ -1,9 +1,7 @@
-import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { validEvent } from "@vigil/events/fixtures";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataDir, exportedEvents, freePort, type Running, startServer } from "./processes";
+import { dataDir, exportedEvents, freePort, type Running, readDb, startServer } from "./processes";
 
 // The agent API over real HTTP, fed what a broken or hostile client sends.
 describe("the agent API refuses bad input clearly and keeps serving", () => {
@@ -173,13 +171,13 @@ describe("the agent API refuses bad input clearly and keeps serving", () => {
       while (status === 503) status = (await ship(gamma, batches[i] as string)).status;
       expect(status).toBe(200);
     }
-    const db = new Database(join(data.dir, "vigil.db"), { readonly: true });
-    const stored = db
-      .prepare(
-        "SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM events WHERE event_id LIKE 'gamma-%'",
-      )
-      .get();
-    db.close();
+    const stored = readDb(data.dir, (db) =>
+      db
+        .prepare(
+          "SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM events WHERE event_id LIKE 'gamma-%'",
+        )
+        .get(),
+    );
     expect(stored).toEqual({ n: 4000, ids: 4000 });
   });
 

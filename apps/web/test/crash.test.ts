@@ -1,21 +1,15 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validEvent } from "@vigil/events/fixtures";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { hostIdentity } from "../../../agent/src/host";
 import { Spool } from "../../../agent/src/ship/spool";
 import { runScenario, scenarioFiles } from "../../../agent/test/harness";
-import { dataDir, freePort, type Running, startAgent, startServer } from "./processes";
+import { dataDir, freePort, type Running, readDb, startAgent, startServer } from "./processes";
 
 const TOTAL = 100_000;
-const machineId = (() => {
-  try {
-    return readFileSync("/etc/machine-id", "utf8").trim() || hostname();
-  } catch {
-    return hostname();
-  }
-})();
+const { host } = hostIdentity(); // the host the real agent enrolls as
 
 /** An agent data directory whose spool already holds TOTAL events of this host, as after a long outage. */
 function spooledAgentDir(): string {
@@ -28,7 +22,7 @@ function spooledAgentDir(): string {
         JSON.stringify({
           ...base,
           id: `spooled-${start + i}`,
-          host: { id: machineId, name: hostname() },
+          host,
           process: {
             ...base.process,
             pid: 1000 + ((start + i) % 30_000),
@@ -42,19 +36,19 @@ function spooledAgentDir(): string {
   return dir;
 }
 
-function storedSpooled(dbPath: string): { count: number; ids: number } {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+function storedSpooled(dir: string): { count: number; ids: number } {
   try {
-    return db
-      .prepare(
-        "SELECT count(*) AS count, count(DISTINCT event_id) AS ids FROM events WHERE event_id LIKE 'spooled-%'",
-      )
-      .get() as { count: number; ids: number };
+    return readDb(dir, (db) =>
+      db
+        .prepare(
+          "SELECT count(*) AS count, count(DISTINCT event_id) AS ids FROM events WHERE event_id LIKE 'spooled-%'",
+        )
+        .get(),
+    ) as { count: number; ids: number };
   } catch (error) {
-    if ((error as Error).message.includes("no such table")) return { count: 0, ids: 0 };
+    // The server creates its database at the first request (the agent's enrollment).
+    if (/no such table|unable to open/.test((error as Error).message)) return { count: 0, ids: 0 };
     throw error;
-  } finally {
-    db.close();
   }
 }
 
@@ -66,12 +60,7 @@ async function until(what: string, check: () => boolean, timeoutMs: number) {
   }
 }
 
-function integrity(dbPath: string): string {
-  const db = new Database(dbPath, { readonly: true });
-  const result = db.prepare("PRAGMA integrity_check").pluck().get() as string;
-  db.close();
-  return result;
-}
+const integrity = (dir: string) => readDb(dir, (db) => db.prepare("PRAGMA integrity_check").pluck().get());
 
 describe("nothing accepted is lost or stored twice when processes die", () => {
   const running: Running[] = [];
@@ -86,38 +75,37 @@ describe("nothing accepted is lost or stored twice when processes die", () => {
     cleanup = data.cleanup;
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const dbPath = join(data.dir, "vigil.db");
     const server = await startServer(data.dir, port);
     running.push(server);
-    return { data, port, base, dbPath, server };
+    return { data, port, base, server };
   }
 
   it("SIGKILL of the server while it ingests 100,000 events: after a restart each is stored exactly once", async () => {
-    const { data, port, base, dbPath, server } = await setup();
+    const { data, port, base, server } = await setup();
     const agent = await startAgent(base, spooledAgentDir(), data.enrollToken);
     running.push(agent);
-    await until("the first 20,000 events", () => storedSpooled(dbPath).count >= 20_000, 120_000);
+    await until("the first 20,000 events", () => storedSpooled(data.dir).count >= 20_000, 120_000);
     await server.stop("SIGKILL");
-    expect(storedSpooled(dbPath).count).toBeLessThan(TOTAL);
+    expect(storedSpooled(data.dir).count).toBeLessThan(TOTAL);
     running.push(await startServer(data.dir, port));
-    await until(`all ${TOTAL} events`, () => storedSpooled(dbPath).count >= TOTAL, 240_000);
+    await until(`all ${TOTAL} events`, () => storedSpooled(data.dir).count >= TOTAL, 240_000);
     await new Promise((r) => setTimeout(r, 2000)); // a late duplicate would land now
-    expect(storedSpooled(dbPath)).toEqual({ count: TOTAL, ids: TOTAL });
-    expect(integrity(dbPath)).toBe("ok");
+    expect(storedSpooled(data.dir)).toEqual({ count: TOTAL, ids: TOTAL });
+    expect(integrity(data.dir)).toBe("ok");
   });
 
   it("SIGKILL of the agent while it ships: restarted, it resumes from its spool, each event once", async () => {
-    const { data, base, dbPath } = await setup();
+    const { data, base } = await setup();
     const agentDir = spooledAgentDir();
     const first = await startAgent(base, agentDir, data.enrollToken);
     running.push(first);
-    await until("the first 20,000 events", () => storedSpooled(dbPath).count >= 20_000, 120_000);
+    await until("the first 20,000 events", () => storedSpooled(data.dir).count >= 20_000, 120_000);
     await first.stop("SIGKILL");
-    expect(storedSpooled(dbPath).count).toBeLessThan(TOTAL);
+    expect(storedSpooled(data.dir).count).toBeLessThan(TOTAL);
     running.push(await startAgent(base, agentDir, data.enrollToken));
-    await until(`all ${TOTAL} events`, () => storedSpooled(dbPath).count >= TOTAL, 240_000);
+    await until(`all ${TOTAL} events`, () => storedSpooled(data.dir).count >= TOTAL, 240_000);
     await new Promise((r) => setTimeout(r, 2000));
-    expect(storedSpooled(dbPath)).toEqual({ count: TOTAL, ids: TOTAL });
+    expect(storedSpooled(data.dir)).toEqual({ count: TOTAL, ids: TOTAL });
   });
 
   it("an agent started before its server records from the start and enrolls once the server is up", async () => {
@@ -134,18 +122,15 @@ describe("nothing accepted is lost or stored twice when processes die", () => {
     const pid = (await runScenario(exec)).expect[0]?.["process.pid"] as number;
     await until("a failed enrollment attempt", () => /enrollment: cannot reach/.test(agent.output), 30_000);
     running.push(await startServer(data.dir, port));
-    const dbPath = join(data.dir, "vigil.db");
-    const stored = () => {
-      const db = new Database(dbPath, { readonly: true });
-      const found = db.prepare("SELECT count(*) FROM events WHERE type = 0 AND pid = ?").pluck().get(pid);
-      db.close();
-      return found === 1;
-    };
+    const stored = () =>
+      readDb(data.dir, (db) =>
+        db.prepare("SELECT count(*) FROM events WHERE type = 0 AND pid = ?").pluck().get(pid),
+      ) === 1;
     await until("the exec from before the server was up", stored, 90_000);
   });
 
   it("the server down for 30 s: events of that time wait in the spool and all arrive afterwards", async () => {
-    const { data, port, base, dbPath, server } = await setup();
+    const { data, port, base, server } = await setup();
     const agent = await startAgent(base, mkdtempSync(join(tmpdir(), "vigil-agent-")), data.enrollToken);
     running.push(agent);
     await server.stop("SIGTERM");
@@ -159,12 +144,10 @@ describe("nothing accepted is lost or stored twice when processes die", () => {
     }
     expect(agent.output).toMatch(/cannot reach the server/);
     running.push(await startServer(data.dir, port));
-    const stored = () => {
-      const db = new Database(dbPath, { readonly: true });
-      const found = db.prepare("SELECT DISTINCT pid FROM events WHERE type = 0").pluck().all() as number[];
-      db.close();
-      return new Set(found);
-    };
+    const stored = () =>
+      new Set(
+        readDb(data.dir, (db) => db.prepare("SELECT DISTINCT pid FROM events WHERE type = 0").pluck().all()),
+      );
     await until("every exec of the outage", () => pids.every((pid) => stored().has(pid)), 90_000);
     expect(pids.length).toBeGreaterThanOrEqual(8);
   });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 
 export const repoRoot = join(import.meta.dirname, "..", "..", "..");
 const webDir = join(repoRoot, "apps", "web");
@@ -106,6 +107,16 @@ export async function startAgent(
   const agent = new Running(child);
   await agent.waitFor(/vigil-sensor: \w+ mode/);
   return agent;
+}
+
+/** A look into the server's database (read-only, closed again at once). */
+export function readDb<T>(dir: string, read: (db: Database.Database) => T): T {
+  const db = new Database(join(dir, "vigil.db"), { readonly: true, fileMustExist: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
 }
 
 /** GET /api/v1/events as NDJSON lines parsed. */

@@ -2,7 +2,6 @@ import { mkdtempSync } from "node:fs";
 import { release, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseEvent, type VigilEvent } from "@vigil/events";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   matches,
@@ -11,7 +10,15 @@ import {
   type ScenarioReport,
   scenarioFiles,
 } from "../../../agent/test/harness";
-import { dataDir, exportedEvents, freePort, type Running, startAgent, startServer } from "./processes";
+import {
+  dataDir,
+  exportedEvents,
+  freePort,
+  type Running,
+  readDb,
+  startAgent,
+  startServer,
+} from "./processes";
 
 // The whole path on the real kernel: sensor -> agent -> spool -> HTTP -> SQLite -> export API.
 describe("attack scenarios reach the central store through the real agent", () => {
@@ -75,12 +82,9 @@ describe("attack scenarios reach the central store through the real agent", () =
     const argv = (exec["process.argv"] as string[]).at(-1) as string;
     const byText = await exportedEvents(base, data.apiToken, `q=${encodeURIComponent(argv)}&type=exec`);
     expect(byText.map((e) => (e.process as { pid: number }).pid)).toContain(pid);
-    const db = new Database(join(data.dir, "vigil.db"), { readonly: true });
-    const host = db.prepare("SELECT sensor_mode, sensor_reason, kernel, health FROM hosts").get() as Record<
-      string,
-      string
-    >;
-    db.close();
+    const host = readDb(data.dir, (db) =>
+      db.prepare("SELECT sensor_mode, sensor_reason, kernel, health FROM hosts").get(),
+    ) as Record<string, string>;
     expect(host.sensor_mode).toBe("tracepoint");
     expect(host.sensor_reason).toMatch(/tracepoint/);
     expect(host.kernel).toBe(release());

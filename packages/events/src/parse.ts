@@ -7,16 +7,21 @@ export type ParseEventResult = { ok: true; event: VigilEvent } | { ok: false; er
 export function parseEvent(json: unknown): ParseEventResult {
   const result = vigilEventSchema.safeParse(json);
   if (result.success) return { ok: true, event: result.data };
-  return { ok: false, error: result.error.issues.map(describeIssue).join("; ") };
+  return { ok: false, error: describeIssues(result.error) };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** A zod error as `path: message; ...` (`whole` names an issue with the value itself), for any input we refuse. */
+export function describeIssues(error: z.ZodError, whole = "(event)"): string {
+  return error.issues.map((issue) => describeIssue(issue, whole)).join("; ");
+}
+
+function describeIssue(issue: z.core.$ZodIssue, whole: string): string {
   const path = formatPath(issue.path);
   const message =
     issue.code === "invalid_union" && path === "type"
       ? `expected one of ${eventTypes.join(", ")}`
       : issue.message;
-  return `${path || "(event)"}: ${message}`;
+  return `${path || whole}: ${message}`;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

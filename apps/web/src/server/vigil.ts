@@ -24,7 +24,7 @@ function start(): Vigil {
       count: () => ingest.storedEvents,
     })
       .then(async (deleted) => {
-        ingest.storedEvents -= deleted;
+        ingest.removed(deleted);
         if (deleted > 0) await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
       })
       .catch((error) => console.error("vigil: retention failed:", error))

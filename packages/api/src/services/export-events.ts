@@ -1,5 +1,5 @@
-import { type EventFilter, newestStart, queryEvents, type Store, timeToNs } from "@vigil/db";
-import { eventTypes, timeSchema, type VigilEvent } from "@vigil/events";
+import { type EventFilter, hasWords, newestStart, queryEvents, type Store, timeToNs } from "@vigil/db";
+import { describeIssues, eventTypes, timeSchema, type VigilEvent } from "@vigil/events";
 import { z } from "zod";
 import { badRequest } from "../errors";
 
@@ -31,7 +31,7 @@ export const exportQuerySchema = z.strictObject({
   q: z
     .string()
     .max(1000)
-    .regex(/[\p{L}\p{N}]/u, "text search needs a letter or digit (it matches words)")
+    .refine(hasWords, "text search needs a letter or digit (it matches words)")
     .optional(),
   limit: z.coerce.number().int().min(1).max(maxExportLimit).default(1000),
 });
@@ -40,9 +40,7 @@ export const exportQuerySchema = z.strictObject({
 export function parseExportQuery(params: URLSearchParams) {
   const parsed = exportQuerySchema.safeParse(Object.fromEntries(params));
   if (!parsed.success) {
-    throw badRequest(
-      parsed.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; "),
-    );
+    throw badRequest(describeIssues(parsed.error, "query"));
   }
   const { since, until, type, host, pid, q, limit } = parsed.data;
   const filter: EventFilter = { sinceNs: since, untilNs: until, types: type, host, pid, q };

@@ -1,4 +1,5 @@
 import { hosts, type Store } from "@vigil/db";
+import { describeIssues } from "@vigil/events";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { badRequest } from "../errors";
@@ -30,9 +31,7 @@ export function recordHeartbeat(
 ): void {
   const parsed = heartbeatSchema.safeParse(body);
   if (!parsed.success) {
-    throw badRequest(
-      `not a heartbeat: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-    );
+    throw badRequest(`not a heartbeat: ${describeIssues(parsed.error, "(heartbeat)")}`);
   }
   const beat = parsed.data;
   store.db

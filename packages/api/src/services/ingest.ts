@@ -1,5 +1,5 @@
 import { EventWriter, type Store } from "@vigil/db";
-import { parseEvent, type VigilEvent } from "@vigil/events";
+import { describeIssues, parseEvent, type VigilEvent } from "@vigil/events";
 import { z } from "zod";
 import { badRequest } from "../errors";
 import type { AuthenticatedAgent } from "./authenticate";
@@ -28,11 +28,10 @@ export class Ingest {
   private readonly writer: EventWriter;
   private readonly lastSeq;
   private readonly setLastSeq;
-  /** How many events the store holds: counted once, then kept by ingest and retention (`removed`). */
-  storedEvents: number;
+  /** How many events the store holds: counted when first asked (not on the first request), then kept. */
+  private stored: number | null = null;
 
   constructor(private readonly store: Store) {
-    this.storedEvents = store.sqlite.prepare("SELECT count(*) FROM events").pluck().get() as number;
     this.writer = new EventWriter(store.sqlite);
     this.lastSeq = store.sqlite
       .prepare<[string, string], number>(
@@ -45,6 +44,16 @@ export class Ingest {
     );
   }
 
+  get storedEvents(): number {
+    this.stored ??= this.store.sqlite.prepare("SELECT count(*) FROM events").pluck().get() as number;
+    return this.stored;
+  }
+
+  /** Retention deleted `count` events. */
+  removed(count: number): void {
+    this.stored = this.storedEvents - count;
+  }
+
   /** Programs or files were deleted (retention): cached ids may point at nothing. */
   forgetIds(): void {
     this.writer.forgetIds();
@@ -53,9 +62,7 @@ export class Ingest {
   ingest(agent: AuthenticatedAgent, body: unknown): IngestResult {
     const envelope = batchSchema.safeParse(body);
     if (!envelope.success) {
-      throw badRequest(
-        `not an event batch: ${envelope.error.issues.map((i) => `${i.path.join(".") || "(batch)"}: ${i.message}`).join("; ")}`,
-      );
+      throw badRequest(`not an event batch: ${describeIssues(envelope.error, "(batch)")}`);
     }
     const { stream, firstSeq, events } = envelope.data;
     const valid: (VigilEvent | null)[] = [];
@@ -94,7 +101,7 @@ export class Ingest {
       this.writer.forgetIds();
       throw error;
     }
-    this.storedEvents += accepted;
+    if (this.stored !== null) this.stored += accepted;
     return { accepted, duplicates, rejected: rejected.filter((r) => r.index >= duplicates) };
   }
 }

@@ -21,6 +21,9 @@ export type EventPage = { events: VigilEvent[]; next: EventCursor | null };
 
 export class SearchWithoutWordsError extends Error {}
 
+/** Whether a text search has a word to match (a letter or digit): the index holds words only. */
+export const hasWords = (q: string) => /[\p{L}\p{N}]/u.test(q);
+
 /** An FTS5 phrase whose last word may be a prefix; quotes are doubled so any input is a literal. */
 const phrase = (q: string) => `"${q.replaceAll('"', '""')}"*`;
 
@@ -51,8 +54,7 @@ function conditions(filter: EventFilter, page: Page): { sql: string; params: unk
     params.push(filter.pid);
   }
   if (filter.q !== undefined) {
-    if (!/[\p{L}\p{N}]/u.test(filter.q))
-      throw new SearchWithoutWordsError("text search needs a letter or digit");
+    if (!hasWords(filter.q)) throw new SearchWithoutWordsError("text search needs a letter or digit");
     where.push(`(e.program_id IN (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?)
       OR e.file_id IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))`);
     params.push(phrase(filter.q), phrase(filter.q));

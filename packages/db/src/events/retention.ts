@@ -2,8 +2,6 @@ import type Database from "better-sqlite3";
 
 export type Retention = { maxAgeMs: number; maxEvents: number };
 
-export const defaultRetention: Retention = { maxAgeMs: 30 * 24 * 3600 * 1000, maxEvents: 10_000_000 };
-
 /**
  * Deletes events older than `maxAgeMs` and, beyond `maxEvents`, the oldest ones, `batch` rows per transaction so
  * ingest waits at most one small delete. Freed pages are reused, so the file stops growing. Returns how many

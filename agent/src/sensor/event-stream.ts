@@ -1,0 +1,54 @@
+import type { EventType, Host } from "@vigil/events";
+import { Enricher } from "../enrich";
+import { hostIdentity } from "../host";
+import { droppedWarning, KernelCounts } from "./kernel-counts";
+import { type RunningSensor, startSensor } from "./sensor";
+
+export type EventStreamOptions = {
+  mode: "auto" | "lsm" | "tracepoint";
+  ringbufMb?: number;
+  /** An event's JSON as UTF-8 bytes, valid until the next call. */
+  onEvent: (type: EventType, line: Buffer) => void;
+  log: (line: string) => void;
+};
+
+export type EventStream = {
+  host: Host;
+  sensor: RunningSensor;
+  kernel: KernelCounts;
+  /** The mode the sensor chose and why, once it has said so. */
+  sensorState: () => { mode: "lsm" | "tracepoint"; reason: string } | null;
+  badFrames: () => number;
+};
+
+/** This host's events, decoded and enriched, from a sensor it starts: what `tail` prints and `run` ships. */
+export function streamEvents(options: EventStreamOptions): EventStream {
+  const { host, bootId } = hostIdentity();
+  const enricher = new Enricher(host, bootId);
+  const kernel = new KernelCounts();
+  let state: { mode: "lsm" | "tracepoint"; reason: string } | null = null;
+  let badFrames = 0;
+  const sensor = startSensor({
+    mode: options.mode,
+    ringbufMb: options.ringbufMb,
+    onRecord: (record) => {
+      if (record.kind === "stats") {
+        const fresh = kernel.update(record);
+        if (fresh > 0n) options.log(droppedWarning(fresh));
+      }
+      if (record.kind === "hello") {
+        state = { mode: record.mode, reason: record.reason };
+        enricher.table.seedFromProc();
+      }
+      const line = enricher.write(record);
+      if (line !== null)
+        options.onEvent((record.kind === "unlink" ? "unlink_running" : record.kind) as EventType, line);
+    },
+    onBadFrame: (error) => {
+      badFrames += 1;
+      options.log(`skipped a bad record: ${error}`);
+    },
+    onLog: (line) => process.stderr.write(`${line}\n`),
+  });
+  return { host, sensor, kernel, sensorState: () => state, badFrames: () => badFrames };
+}
