@@ -1,6 +1,6 @@
 // npm run bench:sensor [-- --json] [--rounds R] [--execs N]: exec throughput without and with `vigil-agent tail`.
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -88,6 +88,9 @@ async function withSensor(): Promise<WithSensor> {
   const exited = new Promise((resolve) => child.on("exit", resolve));
   child.kill("SIGTERM");
   await exited;
+  // The next run without the agent starts on a quiet host: the sensor gone, its programs and maps freed.
+  while (existsSync(`/proc/${sensorPid}`)) await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   const line = stderr.split("\n").find((l) => l.startsWith("vigil-agent: summary "));
   if (!line) throw new Error(`no summary from the agent:\n${stderr}`);
   const summary = JSON.parse(line.slice("vigil-agent: summary ".length)) as {
@@ -105,33 +108,38 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
+// Each run with the agent sits between two runs without it, and is compared with their mean: the speed of a shared
+// host drifts by several per cent within a minute, and a drift that is linear in time cancels out of the sandwich.
 const baseline: number[] = [];
 const sensed: WithSensor[] = [];
 try {
   log(
-    `bench:sensor: ${rounds} rounds of ${execs} execs on ${workers} workers, alternating without/with the agent`,
+    `bench:sensor: ${rounds} rounds of ${execs} execs on ${workers} workers, each with the agent between two without`,
   );
+  baseline.push(execRate());
   for (let round = 1; round <= rounds; round++) {
-    // Alternate which goes first, so a drift of the machine's speed weighs on both sides alike.
-    if (round % 2) baseline.push(execRate());
     sensed.push(await withSensor());
-    if (round % 2 === 0) baseline.push(execRate());
+    baseline.push(execRate());
     const last = sensed.at(-1) as WithSensor;
     log(
-      `  round ${round}/${rounds}: without ${baseline.at(-1)?.toFixed(0)}/s, with ${last.rate.toFixed(0)}/s, ` +
-        `${last.events} events, ${((last.cpu / last.events) * 1e6).toFixed(1)} us CPU/event, ${last.dropped} dropped`,
+      `  round ${round}/${rounds}: without ${baseline.at(-2)?.toFixed(0)}/s and ${baseline.at(-1)?.toFixed(0)}/s, ` +
+        `with ${last.rate.toFixed(0)}/s, ${last.events} events, ` +
+        `${((last.cpu / last.events) * 1e6).toFixed(1)} us CPU/event, ${last.dropped} dropped`,
     );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+const sandwichRatios = sensed.map(
+  (s, i) => s.rate / (((baseline[i] as number) + (baseline[i + 1] as number)) / 2),
+);
 
 const result = {
   execsPerRound: execs,
   rounds,
   withoutPerSecond: median(baseline),
   withPerSecond: median(sensed.map((s) => s.rate)),
-  ratio: median(sensed.map((s, i) => s.rate / (baseline[i] as number))), // of each round's adjacent pair
+  ratio: median(sandwichRatios),
   ratioOfMedians: median(sensed.map((s) => s.rate)) / median(baseline),
   cpuUsPerEvent: median(sensed.map((s) => (s.cpu / s.events) * 1e6)),
   agentPeakRssMb: Math.max(...sensed.map((s) => s.agentRssMb)),
