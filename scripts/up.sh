@@ -37,7 +37,7 @@ stop() { # the agent first, so it can ship what it holds; then the server
 trap stop INT TERM EXIT
 
 step "starting the server on port $port"
-(cd apps/web && VIGIL_DATA_DIR=$data exec "$root/node_modules/.bin/next" start -p "$port") &
+VIGIL_DATA_DIR=$data apps/web/bin/vigil-server -p "$port" &
 pids+=($!)
 for _ in $(seq 1 120); do
   node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
