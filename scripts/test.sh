@@ -4,6 +4,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/prerequisites.sh
 
 step "checking Debian packages"
+debian_packages+=(chromium) # the console's browser tests (driven by playwright-core)
 install_debian_packages
 install_npm_modules
 

@@ -67,15 +67,11 @@ export class Running {
 
 /** The real server (bin/vigil-server, built by `npm test`'s build step) on a loopback port. */
 export async function startServer(dir: string, port: number): Promise<Running> {
-  const child = spawn(
-    join(webDir, "bin", "vigil-server"),
-    ["-p", String(port), "-H", "127.0.0.1"],
-    {
-      cwd: webDir,
-      env: { ...process.env, VIGIL_DATA_DIR: dir, NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(join(webDir, "bin", "vigil-server"), ["-p", String(port), "-H", "127.0.0.1"], {
+    cwd: webDir,
+    env: { ...process.env, VIGIL_DATA_DIR: dir, NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const server = new Running(child);
   await server.waitFor(/Ready in/);
   return server;

@@ -1,10 +1,15 @@
 export * from "./errors";
+export * from "./root";
 export * from "./secrets";
 export * from "./services/api-tokens";
+export * from "./services/audit";
 export * from "./services/authenticate";
 export * from "./services/enroll";
 export * from "./services/enroll-tokens";
 export * from "./services/export-events";
 export * from "./services/heartbeat";
 export * from "./services/ingest";
+export * from "./services/sessions";
+export * from "./services/sign-in-throttle";
 export * from "./services/users";
+export type { Actor, Context, SessionCookie } from "./trpc/context";

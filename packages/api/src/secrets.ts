@@ -15,7 +15,7 @@ export function secretMatches(secret: string, storedHash: string): boolean {
   return given.length === stored.length && timingSafeEqual(given, stored);
 }
 
-export type TokenKind = "vge" | "vga" | "vgt"; // enrollment token, agent credential, API token
+export type TokenKind = "vge" | "vga" | "vgt" | "vgs"; // enrollment token, agent credential, API token, session
 
 export const formatToken = (kind: TokenKind, id: string, secret: string) => `${kind}_${id}.${secret}`;
 

@@ -32,13 +32,8 @@ export function authenticateAgent(store: Store, credential: string | null): Auth
   return { agentId: row.agentId, hostId: row.hostId, machineId: row.machineId };
 }
 
-/** An API token allowed at least `role` (viewer < analyst < admin). */
-export function authenticateToken(
-  store: Store,
-  credential: string | null,
-  role: Role,
-  nowMs = Date.now(),
-): AuthenticatedToken {
+/** The API token a bearer credential names, whatever its role; 401 when it is missing, unknown or revoked. */
+export function tokenActor(store: Store, credential: string | null, nowMs = Date.now()): AuthenticatedToken {
   const parsed = credential ? parseToken("vgt", credential) : null;
   if (!parsed)
     throw unauthorized(
@@ -47,9 +42,23 @@ export function authenticateToken(
   const row = store.db.select().from(apiTokens).where(eq(apiTokens.id, parsed.id)).get();
   if (!row || !secretMatches(parsed.secret, row.secretHash)) throw unauthorized("unknown API token");
   if (row.revokedMs !== null) throw unauthorized("this API token was revoked");
-  if (roles.indexOf(row.role) < roles.indexOf(role)) {
-    throw forbidden(`this API token has role ${row.role}; this needs ${role} or higher`);
-  }
   store.db.update(apiTokens).set({ lastUsedMs: nowMs }).where(eq(apiTokens.id, row.id)).run();
   return { tokenId: row.id, name: row.name, role: row.role };
+}
+
+/** Whether `role` is at least `needed` (viewer < analyst < admin). */
+export const roleAllows = (role: Role, needed: Role) => roles.indexOf(role) >= roles.indexOf(needed);
+
+/** An API token allowed at least `role` (viewer < analyst < admin). */
+export function authenticateToken(
+  store: Store,
+  credential: string | null,
+  role: Role,
+  nowMs = Date.now(),
+): AuthenticatedToken {
+  const token = tokenActor(store, credential, nowMs);
+  if (!roleAllows(token.role, role)) {
+    throw forbidden(`this API token has role ${token.role}; this needs ${role} or higher`);
+  }
+  return token;
 }

@@ -5,7 +5,7 @@ import { badRequest } from "../errors";
 
 export const maxExportLimit = 100_000;
 
-const rfc3339 = z.string().transform((text, ctx) => {
+export const rfc3339 = z.string().transform((text, ctx) => {
   const parts = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/i.exec(text);
   const normalized = parts && `${parts[1]}.${(parts[2] ?? "").padEnd(9, "0")}${parts[3]?.toUpperCase()}`;
   if (!normalized || !timeSchema.safeParse(normalized).success) {

@@ -1,6 +1,6 @@
-import type { EventType, VigilEvent } from "@vigil/events";
+import type { EventType, Verdict, VigilEvent } from "@vigil/events";
 import type Database from "better-sqlite3";
-import { typeCodes } from "./codes";
+import { typeCodes, verdictCodes } from "./codes";
 import { type EventRow, eventColumns, eventJoins, rowToEvent } from "./reader";
 
 export type EventFilter = {
@@ -10,6 +10,12 @@ export type EventFilter = {
   /** host.id (machine id) or host name */
   host?: string;
   pid?: number;
+  verdicts?: Verdict[];
+  uid?: number;
+  /** a glob (`*`, `?`, `[...]`) over the process's executable path */
+  exe?: string;
+  /** a glob over the parent's executable path */
+  parentExe?: string;
   /** text search over argv, paths and comm: words in this order, the last one possibly a prefix, any case */
   q?: string;
 };
@@ -52,6 +58,22 @@ function conditions(filter: EventFilter, page: Page): { sql: string; params: unk
   if (filter.pid !== undefined) {
     where.push("e.pid = ?");
     params.push(filter.pid);
+  }
+  if (filter.verdicts?.length) {
+    where.push(`e.verdict IN (${filter.verdicts.map(() => "?").join(", ")})`);
+    params.push(...filter.verdicts.map((v) => verdictCodes[v]));
+  }
+  if (filter.uid !== undefined) {
+    where.push("e.uid = ?");
+    params.push(filter.uid);
+  }
+  if (filter.exe !== undefined) {
+    where.push("e.program_id IN (SELECT id FROM programs WHERE exe GLOB ?)");
+    params.push(filter.exe);
+  }
+  if (filter.parentExe !== undefined) {
+    where.push("e.parent_id IN (SELECT id FROM programs WHERE exe GLOB ?)");
+    params.push(filter.parentExe);
   }
   if (filter.q !== undefined) {
     if (!hasWords(filter.q)) throw new SearchWithoutWordsError("text search needs a letter or digit");

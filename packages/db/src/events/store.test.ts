@@ -158,6 +158,26 @@ describe("events in SQLite", () => {
     expect(ids({ host: "web-2" })).toEqual([]);
   });
 
+  it("filters by verdict, uid, and globs over the executable and the parent's", () => {
+    const { insert, store } = setup();
+    const base = validEvent("exec") as { process: Record<string, unknown> };
+    insert([
+      event("exec", { id: "a" }),
+      event("exec", { id: "b", verdict: "denied", process: { ...base.process, uid: 0, exe: "/tmp/x[1]" } }),
+      event("exec", { id: "c", parent: { pid: 1, exe: "/usr/sbin/sshd", comm: "sshd" } }),
+    ]);
+    const ids = (filter: Parameters<typeof queryEvents>[1]) =>
+      queryEvents(store.sqlite, filter, { order: "asc", limit: 10 }).events.map((e) => e.id);
+    expect(ids({ verdicts: ["denied"] })).toEqual(["b"]);
+    expect(ids({ verdicts: ["allowed", "audit"] })).toEqual(["a", "c"]);
+    expect(ids({ uid: 0 })).toEqual(["b"]);
+    expect(ids({ exe: "/usr/bin/*" })).toEqual(["a", "c"]);
+    expect(ids({ exe: "/tmp/x[[]1]" })).toEqual(["b"]); // brackets are a glob class; [[] is a literal [
+    expect(ids({ exe: "/usr/bin/curl" })).toEqual(["a", "c"]);
+    expect(ids({ exe: "*/curl", uid: 0 })).toEqual([]);
+    expect(ids({ parentExe: "*sshd" })).toEqual(["c"]);
+  });
+
   it("prunes by age and then by count, oldest first", async () => {
     const { insert, store, all } = setup();
     const at = (s: number) => nsToTime(BigInt(s) * 1_000_000_000n);

@@ -1,5 +1,6 @@
 export * from "./agents";
 export * from "./api-tokens";
+export * from "./audit-log";
 export * from "./boots";
 export * from "./enroll-tokens";
 export * from "./event-streams";
@@ -7,4 +8,5 @@ export * from "./events";
 export * from "./files";
 export * from "./hosts";
 export * from "./programs";
+export * from "./sessions";
 export * from "./users";

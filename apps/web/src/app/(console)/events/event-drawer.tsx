@@ -1,0 +1,118 @@
+"use client";
+import type { VigilEvent } from "@vigil/events";
+import { useEffect, useRef, useState } from "react";
+import { printable, safeJson } from "@/components/printable";
+import { type ExplorerFilter, exactGlob } from "./filters";
+
+type Pivot = Partial<ExplorerFilter>;
+
+/** Fields an analyst can turn into a filter, by their path in the event JSON. */
+function pivotFor(path: string, value: unknown): Pivot | null {
+  const text = String(value);
+  switch (path) {
+    case "type":
+      return { types: [value as ExplorerFilter["types"][number]] };
+    case "verdict":
+      return { verdicts: [value as ExplorerFilter["verdicts"][number]] };
+    case "host.name":
+    case "host.id":
+      return { host: text };
+    case "process.pid":
+      return { pid: Number(value) };
+    case "process.uid":
+      return { uid: Number(value) };
+    case "process.exe":
+      return { exe: exactGlob(text) };
+    case "parent.exe":
+      return { parentExe: exactGlob(text) };
+    default:
+      return null;
+  }
+}
+
+/** Every leaf of the event as [path, value], in the JSON's order. */
+function leaves(value: unknown, path = ""): [string, unknown][] {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
+  }
+  return [[path, value]];
+}
+
+const shown = (value: unknown) =>
+  Array.isArray(value)
+    ? value.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")
+    : value === null
+      ? "null"
+      : printable(String(value));
+
+export function EventDrawer(props: {
+  event: VigilEvent;
+  onClose: () => void;
+  onPivot: (change: Pivot) => void;
+}) {
+  const { event } = props;
+  const panel = useRef<HTMLElement>(null);
+  const [copied, setCopied] = useState(false);
+  const raw = safeJson(event);
+
+  useEffect(() => {
+    panel.current?.focus();
+    const close = (e: KeyboardEvent) => e.key === "Escape" && props.onClose();
+    window.addEventListener("keydown", close);
+    return () => window.removeEventListener("keydown", close);
+  }, [props.onClose]);
+
+  return (
+    <aside ref={panel} className="drawer" tabIndex={-1} aria-label={`Event ${event.type}`}>
+      <header>
+        <h2>
+          {event.type} <span className="muted">on {printable(event.host.name)}</span>
+        </h2>
+        <button type="button" className="quiet" onClick={props.onClose} aria-label="Close">
+          ✕
+        </button>
+      </header>
+      <dl className="fields">
+        {leaves(event).map(([path, value]) => {
+          const pivot = pivotFor(path, value);
+          return (
+            <div key={path} className="field-row">
+              <dt>{path}</dt>
+              <dd className="mono">
+                {shown(value)}
+                {pivot && (
+                  <button
+                    type="button"
+                    className="pivot"
+                    title={`Filter on ${path}`}
+                    onClick={() => props.onPivot(pivot)}
+                  >
+                    filter
+                  </button>
+                )}
+              </dd>
+            </div>
+          );
+        })}
+      </dl>
+      <div className="raw">
+        <div className="raw-head">
+          <h3>Raw JSON</h3>
+          <button
+            type="button"
+            className="quiet"
+            onClick={() =>
+              navigator.clipboard?.writeText(raw).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              )
+            }
+          >
+            {copied ? "Copied" : "Copy"}
+          </button>
+        </div>
+        <pre>{raw}</pre>
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,74 @@
+"use client";
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import type { VigilEvent } from "@vigil/events";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useMemo, useState } from "react";
+import { useTRPC } from "@/trpc/react";
+import { EventDrawer } from "./event-drawer";
+import { EventTable } from "./event-table";
+import { FilterBar } from "./filter-bar";
+import { type ExplorerFilter, filterFromParams, listInput, paramsFromFilter } from "./filters";
+
+export function Explorer() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const filter = useMemo(() => filterFromParams(new URLSearchParams(searchParams)), [searchParams]);
+  // A preset range counts back from when the filter was set (or refreshed), not from every render.
+  const [now, setNow] = useState(() => Date.now());
+  const input = useMemo(() => listInput(filter, now), [filter, now]);
+  const [open, setOpen] = useState<VigilEvent | null>(null);
+
+  const setFilter = (next: ExplorerFilter) => {
+    setNow(Date.now());
+    const query = paramsFromFilter(next).toString();
+    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  };
+
+  const pages = useInfiniteQuery(
+    trpc.events.list.infiniteQueryOptions(input, {
+      getNextPageParam: (last) => last.nextCursor,
+      placeholderData: keepPreviousData,
+    }),
+  );
+  const events = pages.data?.pages.flatMap((p) => p.events) ?? [];
+
+  return (
+    <div className="explorer">
+      <FilterBar filter={filter} onChange={setFilter} onRefresh={() => setNow(Date.now())} />
+      {pages.isError ? (
+        <p role="alert" className="error">
+          Cannot load events: {pages.error.message}
+        </p>
+      ) : pages.isPending ? (
+        <p className="muted">Loading events…</p>
+      ) : events.length === 0 ? (
+        <p className="muted">No events match these filters. Widen the time range or clear a filter.</p>
+      ) : (
+        <>
+          <EventTable events={events} onOpen={setOpen} selected={open} />
+          <div className="more">
+            {pages.hasNextPage ? (
+              <button type="button" onClick={() => pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
+                {pages.isFetchingNextPage ? "Loading…" : "Load older events"}
+              </button>
+            ) : (
+              <span className="muted">{events.length} events, no more</span>
+            )}
+          </div>
+        </>
+      )}
+      {open && (
+        <EventDrawer
+          event={open}
+          onClose={() => setOpen(null)}
+          onPivot={(change) => {
+            setOpen(null);
+            setFilter({ ...filter, ...change });
+          }}
+        />
+      )}
+    </div>
+  );
+}

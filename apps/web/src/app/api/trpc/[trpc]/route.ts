@@ -1,0 +1,35 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { appRouter, SignInThrottle } from "@vigil/api";
+import { actorOf, sourceOf } from "@/server/actor";
+import { sessionCookieWriter } from "@/server/session-cookie";
+import { vigil } from "@/server/vigil";
+
+export const dynamic = "force-dynamic";
+
+// One throttle per process, also across Next's module reloads in development.
+const holder = globalThis as typeof globalThis & { signInThrottle?: SignInThrottle };
+holder.signInThrottle ??= new SignInThrottle();
+const throttle = holder.signInThrottle;
+
+const handler = (request: Request) =>
+  fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req: request,
+    router: appRouter,
+    createContext: ({ req, resHeaders }) => {
+      const { store } = vigil();
+      return {
+        store,
+        actor: actorOf(store, req.headers),
+        source: sourceOf(req.headers),
+        throttle,
+        sessionCookie: sessionCookieWriter(req, resHeaders),
+      };
+    },
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        console.error(`vigil: ${path ?? "trpc"} failed:`, error.cause ?? error);
+    },
+  });
+
+export { handler as GET, handler as POST };

@@ -1,0 +1,15 @@
+import { auditRouter } from "./routers/audit";
+import { authRouter } from "./routers/auth";
+import { eventsRouter } from "./routers/events";
+import { tokensRouter } from "./routers/tokens";
+import { createCallerFactory, router } from "./trpc/init";
+
+export const appRouter = router({
+  auth: authRouter,
+  events: eventsRouter,
+  tokens: tokensRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);
