@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { listAudit } from "../services/audit";
-import { procedureFor, router } from "../trpc/init";
+import { pageDirection, procedureFor, router } from "../trpc/init";
 
 export const auditRouter = router({
   list: procedureFor("admin")
@@ -8,6 +8,7 @@ export const auditRouter = router({
       z.strictObject({
         action: z.string().max(100).optional(),
         cursor: z.number().int().positive().nullish(),
+        direction: pageDirection,
         limit: z.number().int().min(1).max(500).default(100),
       }),
     )

@@ -2,7 +2,7 @@ import { hasWords, queryEvents } from "@vigil/db";
 import { eventTypes, verdicts } from "@vigil/events";
 import { z } from "zod";
 import { rfc3339 } from "../services/export-events";
-import { procedureFor, router } from "../trpc/init";
+import { pageDirection, procedureFor, router } from "../trpc/init";
 
 const glob = z.string().min(1).max(1024);
 
@@ -35,6 +35,7 @@ export const eventsRouter = router({
     .input(
       eventFilterSchema.extend({
         cursor: cursorSchema.nullish(),
+        direction: pageDirection,
         limit: z.number().int().min(1).max(500).default(100),
       }),
     )

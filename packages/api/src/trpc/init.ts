@@ -1,5 +1,6 @@
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import type { Role } from "@vigil/db";
+import { z } from "zod";
 import { DomainError } from "../errors";
 import { roleAllows } from "../services/authenticate";
 import type { Context } from "./context";
@@ -44,6 +45,9 @@ const domainErrors = t.middleware(async ({ next }) => {
 });
 
 export const router = t.router;
+
+/** Sent by TanStack's infinite queries with every page; pages here only go back in time. */
+export const pageDirection = z.enum(["forward", "backward"]).optional();
 export const createCallerFactory = t.createCallerFactory;
 
 export const publicProcedure = t.procedure.meta({ access: "public" }).use(domainErrors);

@@ -47,6 +47,7 @@ export function Explorer() {
         <p className="muted">No events match these filters. Widen the time range or clear a filter.</p>
       ) : (
         <>
+          {pages.isPlaceholderData && <p className="muted updating">Updating…</p>}
           <EventTable events={events} onOpen={setOpen} selected={open} />
           <div className="more">
             {pages.hasNextPage ? (

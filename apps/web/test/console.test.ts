@@ -1,0 +1,179 @@
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  dataDir,
+  exportedEvents,
+  freePort,
+  type Running,
+  repoRoot,
+  startAgent,
+  startServer,
+} from "./processes";
+
+const artifacts = join(import.meta.dirname, "..", "test-artifacts");
+const cli = join(repoRoot, "apps", "cli", "bin", "vigil");
+const viewerPassword = "a viewer's long password";
+// Markup, quotes, a newline, an escape sequence and bytes that are not UTF-8, as a host could send them.
+const hostileArgs = `'<img src=x onerror=alert(1)>' '<script>alert(2)</script>' "$(printf 'two\\nlines \\033[31mred')" "$(printf 'bad\\377\\376utf8')"`;
+
+// The console in real Chromium against the production build, with events from the real agent on this kernel.
+describe("the analyst console in a browser", () => {
+  const data = dataDir();
+  let server: Running;
+  let agent: Running;
+  let base: string;
+  let browser: Browser;
+  const dialogs: string[] = []; // a script from a host that ran would open one
+  const binary = join(mkdtempSync(join(tmpdir(), "vigil-console-")), `hostile-${process.pid}`);
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    execFileSync(
+      cli,
+      ["--data-dir", data.dir, "user", "create", "viewer1", "--role", "viewer", "--password-stdin"],
+      {
+        input: viewerPassword,
+      },
+    );
+    base = `http://127.0.0.1:${await freePort()}`;
+    server = await startServer(data.dir, Number(new URL(base).port));
+    agent = await startAgent(base, mkdtempSync(join(tmpdir(), "vigil-agent-")), data.enrollToken);
+    copyFileSync("/bin/true", binary);
+    execFileSync("chmod", ["+x", binary]);
+    execFileSync("/bin/sh", ["-c", `exec ${binary} ${hostileArgs}`]);
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const found = await exportedEvents(
+        base,
+        data.apiToken,
+        `type=exec&q=${encodeURIComponent(`hostile-${process.pid}`)}`,
+      );
+      if (found.length > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-background-networking"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await agent?.stop();
+    await server?.stop();
+    data.cleanup();
+  });
+
+  async function signedIn(name: string, password: string): Promise<Page> {
+    const page = await (await browser.newContext({ baseURL: base, colorScheme: "dark" })).newPage();
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto("/events");
+    await page.waitForURL("**/sign-in");
+    await page.getByLabel("User name").fill(name);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL("**/events");
+    return page;
+  }
+
+  it("refuses a wrong password with a message, and keeps the visitor on the sign-in page", async () => {
+    const page = await browser.newPage({ baseURL: base });
+    await page.goto("/sign-in");
+    await page.getByLabel("User name").fill("admin");
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect
+      .poll(() => page.locator("p[role=alert]").textContent())
+      .toContain("wrong user name or password");
+    await page.screenshot({ path: join(artifacts, "sign-in.png") });
+    expect(page.url()).toContain("/sign-in");
+    await page.close();
+  });
+
+  it("shows the real exec with hostile argv as text: no script runs, the layout holds", async () => {
+    const page = await signedIn("admin", "a password for the tests");
+    const search = `hostile-${process.pid}`;
+    await page.getByLabel("Search").fill(search);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL(`**/events?q=${search}`);
+    const row = page
+      .locator("table.events tbody tr", { hasText: search })
+      .filter({ has: page.locator("td:nth-child(2)", { hasText: /^exec$/ }) })
+      .filter({ has: page.locator("td:nth-child(6)", { hasText: binary }) });
+    await expect.poll(() => row.count()).toBe(1);
+    const text = (await row.textContent()) ?? "";
+    expect(text).toContain("<script>alert(2)</script>");
+    expect(text).toContain("<img src=x onerror=alert(1)>");
+    expect(text).toContain("two\\nlines \\u001b[31mred"); // control characters shown, not obeyed
+    expect(text).toContain("bad\\xff\\xfeutf8"); // the agent's escapes for bytes that are not UTF-8
+    expect(await page.locator("table.events img, table.events script").count()).toBe(0);
+    const rowBox = await row.boundingBox();
+    expect(rowBox?.height).toBeLessThan(60); // one line: the newline did not break the row
+    await page.screenshot({ path: join(artifacts, "events.png"), fullPage: true });
+
+    await row.click();
+    const drawer = page.getByRole("complementary");
+    await expect.poll(() => drawer.getByText("Raw JSON").count()).toBe(1);
+    expect(await drawer.locator("pre").textContent()).toContain('"type": "exec"');
+    await page.screenshot({ path: join(artifacts, "drawer.png") });
+    await drawer.getByRole("button", { name: "filter" }).nth(0).click(); // the first pivot: type
+    await page.waitForURL(/type=exec/);
+    expect(dialogs).toEqual([]);
+    await page.context().close();
+  });
+
+  it("filters by type chips in the URL, and a shared link opens the same view", async () => {
+    const page = await signedIn("admin", "a password for the tests");
+    await page.getByRole("group", { name: "Event types" }).getByText("exit", { exact: true }).click();
+    await page.waitForURL(/type=exit/);
+    const types = () => page.locator("table.events tbody tr td:nth-child(2)").allTextContents();
+    await expect.poll(async () => new Set(await types())).toEqual(new Set(["exit"]));
+    const link = page.url();
+    const other = await page.context().newPage();
+    await other.goto(link);
+    await expect
+      .poll(() => other.locator("table.events tbody tr td:nth-child(2)").first().textContent())
+      .toBe("exit");
+    await page.context().close();
+  });
+
+  it("shows admins the audit log and refuses it to a viewer, in the page and in the API", async () => {
+    const admin = await signedIn("admin", "a password for the tests");
+    await admin.getByRole("link", { name: "Audit log" }).click();
+    await expect.poll(() => admin.getByText("signed in").count()).toBeGreaterThan(0);
+    await admin.screenshot({ path: join(artifacts, "audit.png") });
+    await admin.context().close();
+
+    const viewer = await signedIn("viewer1", viewerPassword);
+    expect(await viewer.getByRole("link", { name: "Audit log" }).count()).toBe(0);
+    await viewer.goto("/admin/audit");
+    await expect
+      .poll(() => viewer.locator("section[role=alert]").textContent())
+      .toContain("The audit log is for admins");
+    const status = await viewer.evaluate(
+      async () => (await fetch("/api/trpc/audit.list?input=%7B%7D")).status,
+    );
+    expect(status).toBe(403);
+    await viewer.getByRole("button", { name: "Sign out" }).click();
+    await viewer.waitForURL("**/sign-in");
+    const after = await viewer.evaluate(async () => (await fetch("/api/trpc/auth.me")).status);
+    expect(after).toBe(401);
+    await viewer.context().close();
+  });
+
+  it("sends a strict Content-Security-Policy and security headers with every page", async () => {
+    const response = await fetch(`${base}/sign-in`);
+    const policy = response.headers.get("content-security-policy") ?? "";
+    expect(policy).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(policy).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+  });
+});
