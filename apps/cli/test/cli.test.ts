@@ -2,11 +2,26 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 
 const bin = join(import.meta.dirname, "..", "bin", "vigil");
 const dataDir = mkdtempSync(join(tmpdir(), "vigil-cli-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const readAudit = () => {
+  const db = new Database(join(dataDir, "vigil.db"), { readonly: true });
+  try {
+    return db.prepare("SELECT actor, action, target, source FROM audit_log ORDER BY id").all() as {
+      actor: string;
+      action: string;
+      target: string;
+      source: string;
+    }[];
+  } finally {
+    db.close();
+  }
+};
 
 const vigil = (...args: string[]) => spawnSync(bin, ["--data-dir", dataDir, ...args], { encoding: "utf8" });
 
@@ -36,6 +51,18 @@ describe("vigil admin CLI", () => {
     const unknown = vigil("token", "revoke", "nope");
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("no API token with id nope");
+  });
+
+  it("records what it changed in the audit log, under the system user who ran it", () => {
+    const rows = readAudit();
+    expect(rows.map((r) => r.action)).toEqual([
+      "user created",
+      "enrollment token created",
+      "token created",
+      "token revoked",
+    ]);
+    expect(rows.every((r) => r.actor.startsWith("cli:") && r.source === "cli")).toBe(true);
+    expect(JSON.stringify(rows)).not.toMatch(/vg[et]_/); // no secret in the log
   });
 
   it("refuses a bad role, bad labels and a duplicate user with a clear message", () => {

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { countUsers, createEnrollToken, createUser, generatePassword } from "@vigil/api";
-import { withStore } from "./store";
+import { auditCli, withStore } from "./store";
 
 /**
  * First start of a data directory: the first admin (VIGIL_ADMIN_USER / VIGIL_ADMIN_PASSWORD, or `admin` with a
@@ -16,11 +16,16 @@ export async function bootstrap(dataDir: string, dbPath: string) {
       const given = process.env.VIGIL_ADMIN_PASSWORD;
       const password = given || generatePassword();
       await createUser(store, { name, role: "admin", password });
+      auditCli(store, "user created", `user:${name}`, { role: "admin", first: true });
       process.stdout.write(`created the first admin account: ${name}\n`);
       if (!given) process.stdout.write(`  password (shown once, change it after signing in): ${password}\n`);
     }
     if (!existsSync(tokenPath)) {
-      const { token } = createEnrollToken(store, { name: "local agent", labels: { enrolled: "npm-run-up" } });
+      const { id, token } = createEnrollToken(store, {
+        name: "local agent",
+        labels: { enrolled: "npm-run-up" },
+      });
+      auditCli(store, "enrollment token created", `enroll-token:${id}`, { name: "local agent" });
       writeFileSync(tokenPath, `${token}\n`, { mode: 0o600 });
       process.stdout.write(`created an enrollment token for agents (also in ${tokenPath}):\n  ${token}\n`);
     }

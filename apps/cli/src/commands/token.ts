@@ -1,9 +1,13 @@
 import { createApiToken, listApiTokens, revokeApiToken } from "@vigil/api";
 import type { Role } from "@vigil/db";
-import { withStore } from "./store";
+import { auditCli, withStore } from "./store";
 
 export async function tokenCreate(dbPath: string, options: { role: Role; name: string }) {
-  const { id, token } = await withStore(dbPath, (store) => createApiToken(store, options));
+  const { id, token } = await withStore(dbPath, (store) => {
+    const created = createApiToken(store, options);
+    auditCli(store, "token created", `token:${created.id}`, options);
+    return created;
+  });
   process.stderr.write(`created API token ${id} (${options.role}); it is shown once:\n`);
   process.stdout.write(`${token}\n`);
 }
@@ -19,6 +23,9 @@ export async function tokenList(dbPath: string) {
 }
 
 export async function tokenRevoke(dbPath: string, id: string) {
-  await withStore(dbPath, (store) => revokeApiToken(store, id));
+  await withStore(dbPath, (store) => {
+    revokeApiToken(store, id);
+    auditCli(store, "token revoked", `token:${id}`);
+  });
   process.stdout.write(`revoked API token ${id}\n`);
 }

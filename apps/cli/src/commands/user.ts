@@ -1,6 +1,6 @@
 import { createUser, generatePassword } from "@vigil/api";
 import type { Role } from "@vigil/db";
-import { withStore } from "./store";
+import { auditCli, withStore } from "./store";
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -16,7 +16,11 @@ export async function userCreate(
   options: { role: Role; passwordStdin?: boolean },
 ) {
   const password = options.passwordStdin ? await readStdin() : generatePassword();
-  const user = await withStore(dbPath, (store) => createUser(store, { name, role: options.role, password }));
+  const user = await withStore(dbPath, async (store) => {
+    const created = await createUser(store, { name, role: options.role, password });
+    auditCli(store, "user created", `user:${created.name}`, { role: created.role });
+    return created;
+  });
   process.stdout.write(`created user ${user.name} (${user.role})\n`);
   if (!options.passwordStdin) process.stdout.write(`password (shown once): ${password}\n`);
 }
