@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -68,7 +68,8 @@ describe("the analyst console in a browser", () => {
   });
 
   async function signedIn(name: string, password: string): Promise<Page> {
-    const page = await (await browser.newContext({ baseURL: base, colorScheme: "dark" })).newPage();
+    const context = await browser.newContext({ baseURL: base, colorScheme: "dark", acceptDownloads: true });
+    const page = await context.newPage();
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
@@ -116,6 +117,16 @@ describe("the analyst console in a browser", () => {
     const rowBox = await row.boundingBox();
     expect(rowBox?.height).toBeLessThan(60); // one line: the newline did not break the row
     await page.screenshot({ path: join(artifacts, "events.png"), fullPage: true });
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Export CSV" }).click(),
+    ]);
+    const csv = readFileSync((await download.path()) as string, "utf8");
+    expect(csv.startsWith("time,type,host,pid,ppid,uid,exe,details,verdict,id\r\n")).toBe(true);
+    const exec = csv.split("\r\n").filter((l) => l.includes(",exec,") && l.includes(`${binary},`));
+    expect(exec).toHaveLength(1);
+    expect(exec[0]).toContain('""<script>alert(2)</script>""'); // argv as JSON, quoted as a CSV field
 
     await row.click();
     const drawer = page.getByRole("complementary");

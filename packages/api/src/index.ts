@@ -6,6 +6,7 @@ export * from "./services/audit";
 export * from "./services/authenticate";
 export * from "./services/enroll";
 export * from "./services/enroll-tokens";
+export * from "./services/events-csv";
 export * from "./services/export-events";
 export * from "./services/heartbeat";
 export * from "./services/ingest";

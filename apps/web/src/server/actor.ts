@@ -1,4 +1,4 @@
-import { type Actor, bearer, DomainError, sessionUser, tokenActor } from "@vigil/api";
+import { type Actor, bearer, DomainError, sessionUser, tokenActor, unauthorized } from "@vigil/api";
 import type { Store } from "@vigil/db";
 import { sessionCookieOf } from "./session-cookie";
 
@@ -19,3 +19,16 @@ export function actorOf(store: Store, headers: Headers): Actor | null {
 /** The client's address: the first proxy hop when behind one, else unknown to a route handler. */
 export const sourceOf = (headers: Headers) =>
   headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || null;
+
+/** The request's actor, or a 401 that says what was wrong with its token or that it needs one. */
+export function requireActor(store: Store, headers: Headers): Actor {
+  const credential = bearer(headers.get("authorization"));
+  if (credential) return { kind: "token", ...tokenActor(store, credential) };
+  const user = sessionUser(store, sessionCookieOf(headers.get("cookie")));
+  if (!user) {
+    throw unauthorized(
+      "sign in, or send an API token (Authorization: Bearer vgt_...): create one with `vigil token create`",
+    );
+  }
+  return user;
+}

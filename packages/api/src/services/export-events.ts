@@ -1,5 +1,5 @@
 import { type EventFilter, hasWords, newestStart, queryEvents, type Store, timeToNs } from "@vigil/db";
-import { describeIssues, eventTypes, timeSchema, type VigilEvent } from "@vigil/events";
+import { describeIssues, eventTypes, timeSchema, type VigilEvent, verdicts } from "@vigil/events";
 import { z } from "zod";
 import { badRequest } from "../errors";
 
@@ -26,14 +26,23 @@ export const exportQuerySchema = z.strictObject({
     .transform((t) => t.split(","))
     .pipe(z.array(z.enum(eventTypes)))
     .optional(),
+  verdict: z
+    .string()
+    .transform((t) => t.split(","))
+    .pipe(z.array(z.enum(verdicts)))
+    .optional(),
   host: z.string().min(1).max(255).optional(),
   pid: z.coerce.number().int().min(0).max(0xffffffff).optional(),
+  uid: z.coerce.number().int().min(0).max(0xffffffff).optional(),
+  exe: z.string().min(1).max(1024).optional(),
+  parentExe: z.string().min(1).max(1024).optional(),
   q: z
     .string()
     .max(1000)
     .refine(hasWords, "text search needs a letter or digit (it matches words)")
     .optional(),
   limit: z.coerce.number().int().min(1).max(maxExportLimit).default(1000),
+  format: z.enum(["ndjson", "csv"]).default("ndjson"),
 });
 
 /** Query-string parameters -> a filter, or a 400 naming the parameter that is wrong. */
@@ -42,9 +51,9 @@ export function parseExportQuery(params: URLSearchParams) {
   if (!parsed.success) {
     throw badRequest(describeIssues(parsed.error, "query"));
   }
-  const { since, until, type, host, pid, q, limit } = parsed.data;
-  const filter: EventFilter = { sinceNs: since, untilNs: until, types: type, host, pid, q };
-  return { filter, limit };
+  const { since, until, type, verdict, limit, format, ...rest } = parsed.data;
+  const filter: EventFilter = { ...rest, sinceNs: since, untilNs: until, types: type, verdicts: verdict };
+  return { filter, limit, format };
 }
 
 /**

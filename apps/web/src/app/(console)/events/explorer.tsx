@@ -7,7 +7,7 @@ import { useTRPC } from "@/trpc/react";
 import { EventDrawer } from "./event-drawer";
 import { EventTable } from "./event-table";
 import { FilterBar } from "./filter-bar";
-import { type ExplorerFilter, filterFromParams, listInput, paramsFromFilter } from "./filters";
+import { type ExplorerFilter, exportHref, filterFromParams, listInput, paramsFromFilter } from "./filters";
 
 export function Explorer() {
   const trpc = useTRPC();
@@ -37,6 +37,14 @@ export function Explorer() {
   return (
     <div className="explorer">
       <FilterBar filter={filter} onChange={setFilter} onRefresh={() => setNow(Date.now())} />
+      <div className="actions">
+        <a href={exportHref(filter, now, "csv")} download>
+          Export CSV
+        </a>
+        <a href={exportHref(filter, now, "ndjson")} download>
+          Export NDJSON
+        </a>
+      </div>
       {pages.isError ? (
         <p role="alert" className="error">
           Cannot load events: {pages.error.message}

@@ -77,3 +77,13 @@ export function listInput(filter: ExplorerFilter, nowMs: number) {
 
 /** A literal path as a glob that matches only itself. */
 export const exactGlob = (path: string) => path.replace(/[*?[]/g, (c) => `[${c}]`);
+
+/** The export API's link for the same filter (newest `limit` events, oldest first). */
+export function exportHref(filter: ExplorerFilter, nowMs: number, format: "ndjson" | "csv", limit = 100_000) {
+  const { types, verdicts, limit: _page, ...rest } = listInput(filter, nowMs);
+  const params = new URLSearchParams({ format, limit: String(limit) });
+  if (types) params.set("type", types.join(","));
+  if (verdicts) params.set("verdict", verdicts.join(","));
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) params.set(key, String(value));
+  return `/api/v1/events?${params}`;
+}
