@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,6 +45,7 @@ describe("the analyst console in a browser", () => {
     copyFileSync("/bin/true", binary);
     execFileSync("chmod", ["+x", binary]);
     execFileSync("/bin/sh", ["-c", `exec ${binary} ${hostileArgs}`]);
+    spawnSync("/bin/sh", ["-c", `${binary} child-marker-${process.pid}; exit 3`]);
     for (let attempt = 0; attempt < 60; attempt++) {
       const found = await exportedEvents(
         base,
@@ -106,7 +107,8 @@ describe("the analyst console in a browser", () => {
     const row = page
       .locator("table.events tbody tr", { hasText: search })
       .filter({ has: page.locator("td:nth-child(2)", { hasText: /^exec$/ }) })
-      .filter({ has: page.locator("td:nth-child(6)", { hasText: binary }) });
+      .filter({ has: page.locator("td:nth-child(6)", { hasText: binary }) })
+      .filter({ hasText: "<script>" });
     await expect.poll(() => row.count()).toBe(1);
     const text = (await row.textContent()) ?? "";
     expect(text).toContain("<script>alert(2)</script>");
@@ -124,7 +126,9 @@ describe("the analyst console in a browser", () => {
     ]);
     const csv = readFileSync((await download.path()) as string, "utf8");
     expect(csv.startsWith("time,type,host,pid,ppid,uid,exe,details,verdict,id\r\n")).toBe(true);
-    const exec = csv.split("\r\n").filter((l) => l.includes(",exec,") && l.includes(`${binary},`));
+    const exec = csv
+      .split("\r\n")
+      .filter((l) => l.includes(",exec,") && l.includes(`${binary},`) && l.includes("<script>"));
     expect(exec).toHaveLength(1);
     expect(exec[0]).toContain('""<script>alert(2)</script>""'); // argv as JSON, quoted as a CSV field
 
@@ -136,6 +140,30 @@ describe("the analyst console in a browser", () => {
     await drawer.getByRole("button", { name: "filter" }).nth(0).click(); // the first pivot: type
     await page.waitForURL(/type=exec/);
     expect(dialogs).toEqual([]);
+    await page.context().close();
+  });
+
+  it("opens the process view from an event: ancestry, the forked child with its argv, exits", async () => {
+    const page = await signedIn("admin", "a password for the tests");
+    await page.goto(`/events?type=exec&q=child-marker-${process.pid}`);
+    const shell = page
+      .locator("table.events tbody tr", { hasText: "/bin/sh -c" })
+      .filter({ has: page.locator("td:nth-child(6)", { hasText: "dash" }) });
+    await expect.poll(() => shell.count()).toBe(1);
+    await shell.click();
+    await page.getByRole("link", { name: "Process view" }).click();
+    await page.waitForURL(/\/processes\?/);
+    const view = page.locator("section.process-view");
+    await expect.poll(() => view.locator(".tree .process").count()).toBe(1);
+    const child = (await view.locator(".tree .process").textContent()) ?? "";
+    expect(child).toContain(binary);
+    expect(child).toContain(`child-marker-${process.pid}`);
+    expect(child).toContain("exited");
+    const focus = (await view.locator(".process.focus").textContent()) ?? "";
+    expect(focus).toContain("/usr/bin/dash");
+    expect(focus).toContain("with code 3");
+    expect(await view.locator(".ancestry > li").count()).toBeGreaterThan(1); // the test runner above it
+    await page.screenshot({ path: join(artifacts, "process.png"), fullPage: true });
     await page.context().close();
   });
 

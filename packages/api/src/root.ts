@@ -1,12 +1,14 @@
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { eventsRouter } from "./routers/events";
+import { processesRouter } from "./routers/processes";
 import { tokensRouter } from "./routers/tokens";
 import { createCallerFactory, router } from "./trpc/init";
 
 export const appRouter = router({
   auth: authRouter,
   events: eventsRouter,
+  processes: processesRouter,
   tokens: tokensRouter,
   audit: auditRouter,
 });

@@ -1,7 +1,9 @@
 "use client";
 import type { VigilEvent } from "@vigil/events";
+import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { printable, safeJson } from "@/components/printable";
+import { processHref } from "../processes/process-view";
 import { type ExplorerFilter, exactGlob } from "./filters";
 
 type Pivot = Partial<ExplorerFilter>;
@@ -72,6 +74,12 @@ export function EventDrawer(props: {
           ✕
         </button>
       </header>
+      <nav className="drawer-links">
+        <Link href={processHref(event.host.id, event.process.pid, event.time)}>Process view</Link>
+        {"target" in event && (
+          <Link href={processHref(event.host.id, event.target.pid, event.time)}>Target's process view</Link>
+        )}
+      </nav>
       <dl className="fields">
         {leaves(event).map(([path, value]) => {
           const pivot = pivotFor(path, value);

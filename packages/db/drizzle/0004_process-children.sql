@@ -1,0 +1,1 @@
+CREATE INDEX `events_children_idx` ON `events` (`host_id`,`parent_pid`) WHERE "events"."type" = 1;
