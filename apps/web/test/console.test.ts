@@ -167,6 +167,21 @@ describe("the analyst console in a browser", () => {
     await page.context().close();
   });
 
+  it("streams a new exec into the table while live tail is on", async () => {
+    const page = await signedIn("admin", "a password for the tests");
+    await page.goto("/events?type=exec");
+    await page.getByRole("button", { name: "Live tail" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "● Live" }).count()).toBe(1);
+    const marker = `live-${Date.now()}`;
+    spawnSync(binary, [marker]);
+    const row = page.locator("table.events tbody tr", { hasText: marker });
+    await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.locator("table.events tbody tr").first().textContent()).toContain(marker);
+    await page.getByRole("button", { name: "● Live" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Live tail" }).count()).toBe(1);
+    await page.context().close();
+  });
+
   it("filters by type chips in the URL, and a shared link opens the same view", async () => {
     const page = await signedIn("admin", "a password for the tests");
     await page.getByRole("group", { name: "Event types" }).getByText("exit", { exact: true }).click();

@@ -15,6 +15,7 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "auth.signOut": { role: "viewer" },
   "auth.me": { role: "viewer" },
   "events.list": { role: "viewer", input: { types: ["exec"], q: "curl", limit: 5 } },
+  "events.tail": { role: "viewer", input: { types: ["exec"] } },
   "processes.tree": { role: "viewer", input: { host: "host-7f3a", pid: 1, at: "2026-11-28T22:09:18Z" } },
   "tokens.list": { role: "admin" },
   "tokens.create": { role: "admin", input: { name: "ci", role: "viewer" } },

@@ -1,8 +1,35 @@
-import { hasWords, queryEvents } from "@vigil/db";
+import { tracked } from "@trpc/server";
+import { apiTokens, eventsArrivedAfter, hasWords, lastSeq, queryEvents } from "@vigil/db";
 import { eventTypes, verdicts } from "@vigil/events";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { rfc3339 } from "../services/export-events";
+import { sessionOpen } from "../services/sessions";
+import type { Actor, Context } from "../trpc/context";
 import { pageDirection, procedureFor, router } from "../trpc/init";
+
+const TAIL_EVERY_MS = 1000;
+const TAIL_BATCH = 500;
+
+/** A live tail outlives its first request: it ends when the session is closed or the token revoked. */
+function stillAllowed(ctx: Context, actor: Actor): boolean {
+  if (actor.kind === "user") return sessionOpen(ctx.store, actor.sessionId);
+  const token = ctx.store.db
+    .select({ revokedMs: apiTokens.revokedMs })
+    .from(apiTokens)
+    .where(eq(apiTokens.id, actor.tokenId))
+    .get();
+  return token !== undefined && token.revokedMs === null;
+}
+
+const pause = (ms: number, signal: AbortSignal | undefined) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 
 const glob = z.string().min(1).max(1024);
 
@@ -54,5 +81,29 @@ export const eventsRouter = router({
         events: page.events,
         nextCursor: page.next && { timeNs: String(page.next.timeNs), seq: String(page.next.seq) },
       };
+    }),
+
+  /** Matching events as they arrive (Server-Sent Events); a reconnect resumes after the last one it received. */
+  tail: procedureFor("viewer")
+    .input(
+      eventFilterSchema.extend({
+        lastEventId: z
+          .string()
+          .regex(/^\d{1,20}$/)
+          .nullish(),
+      }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      const { lastEventId, since, until, ...rest } = input;
+      const filter = { ...rest, sinceNs: since, untilNs: until };
+      let after = lastEventId ? BigInt(lastEventId) : lastSeq(ctx.store.sqlite);
+      while (!signal?.aborted && stillAllowed(ctx, ctx.actor)) {
+        const arrived = eventsArrivedAfter(ctx.store.sqlite, filter, after, TAIL_BATCH);
+        for (const { seq, event } of arrived) {
+          after = seq;
+          yield tracked(String(seq), event);
+        }
+        if (arrived.length < TAIL_BATCH) await pause(TAIL_EVERY_MS, signal);
+      }
     }),
 });

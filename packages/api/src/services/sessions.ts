@@ -67,3 +67,14 @@ export function signOut(store: Store, user: SignedInUser, source: string | null,
   store.db.delete(sessions).where(eq(sessions.id, user.sessionId)).run();
   recordAudit(store, { actor: `user:${user.name}`, action: "signed out", source }, nowMs);
 }
+
+/** Whether a session opened earlier is still open (not signed out, not expired, its user not disabled). */
+export function sessionOpen(store: Store, sessionId: string, nowMs = Date.now()): boolean {
+  const row = store.db
+    .select({ expiresMs: sessions.expiresMs, disabledMs: users.disabledMs })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, sessionId))
+    .get();
+  return row !== undefined && row.expiresMs > nowMs && row.disabledMs === null;
+}

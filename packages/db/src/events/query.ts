@@ -35,8 +35,8 @@ const phrase = (q: string) => `"${q.replaceAll('"', '""')}"*`;
 
 type Page = { limit: number; order: "asc" | "desc"; after?: EventCursor };
 
-/** The WHERE clause (and its parameters) of a filter and a keyset position. */
-function conditions(filter: EventFilter, page: Page): { sql: string; params: unknown[] } {
+/** The conditions (and their parameters) of a filter. */
+function filterConditions(filter: EventFilter): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.sinceNs !== undefined) {
@@ -81,6 +81,12 @@ function conditions(filter: EventFilter, page: Page): { sql: string; params: unk
       OR e.file_id IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))`);
     params.push(phrase(filter.q), phrase(filter.q));
   }
+  return { where, params };
+}
+
+/** The WHERE clause (and its parameters) of a filter and a keyset position. */
+function conditions(filter: EventFilter, page: Page): { sql: string; params: unknown[] } {
+  const { where, params } = filterConditions(filter);
   const cmp = page.order === "desc" ? "<" : ">";
   if (page.after) {
     where.push(`(e.time_ns ${cmp} ? OR (e.time_ns = ? AND e.seq ${cmp} ?))`);
@@ -132,4 +138,24 @@ export function newestStart(
   }
   // The cursor is exclusive: start just before the oldest of them.
   return oldest && { timeNs: oldest.timeNs, seq: oldest.seq - 1n };
+}
+
+/** The newest arrival number: where a live tail starts. */
+export const lastSeq = (sqlite: Database.Database): bigint =>
+  (sqlite.prepare("SELECT max(seq) FROM events").pluck().safeIntegers(true).get() as bigint | null) ?? 0n;
+
+/** Matching events that arrived after `afterSeq`, in arrival order, with their arrival numbers. */
+export function eventsArrivedAfter(
+  sqlite: Database.Database,
+  filter: EventFilter,
+  afterSeq: bigint,
+  limit: number,
+): { seq: bigint; event: VigilEvent }[] {
+  const { where, params } = filterConditions(filter);
+  where.push("e.seq > ?");
+  const rows = sqlite
+    .prepare(`SELECT ${eventColumns} FROM events e ${eventJoins} WHERE ${where.join(" AND ")} ORDER BY e.seq LIMIT ?`)
+    .safeIntegers(true)
+    .all(...params, afterSeq, limit) as EventRow[];
+  return rows.map((row) => ({ seq: row.seq, event: rowToEvent(row) }));
 }

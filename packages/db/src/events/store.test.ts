@@ -2,7 +2,7 @@ import { eventTypes, type VigilEvent, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
 import { testStore } from "../test-store";
-import { newestStart, queryEvents } from "./query";
+import { eventsArrivedAfter, lastSeq, newestStart, queryEvents } from "./query";
 import { pruneEvents, pruneOrphans } from "./retention";
 import { nsToTime, timeToNs } from "./time";
 import { EventWriter } from "./writer";
@@ -176,6 +176,18 @@ describe("events in SQLite", () => {
     expect(ids({ exe: "/usr/bin/curl" })).toEqual(["a", "c"]);
     expect(ids({ exe: "*/curl", uid: 0 })).toEqual([]);
     expect(ids({ parentExe: "*sshd" })).toEqual(["c"]);
+  });
+
+  it("reads what arrived after an arrival number, in arrival order, filtered", () => {
+    const { insert, store } = setup();
+    insert([event("exec", { id: "a" })]);
+    const start = lastSeq(store.sqlite);
+    insert([event("exit", { id: "b", time: "2026-11-28T22:00:00.000000000Z" }), event("exec", { id: "c" })]);
+    const arrived = eventsArrivedAfter(store.sqlite, {}, start, 10);
+    expect(arrived.map((a) => a.event.id)).toEqual(["b", "c"]); // by arrival, though b's time is older
+    expect(eventsArrivedAfter(store.sqlite, { types: ["exec"] }, start, 10).map((a) => a.event.id)).toEqual(["c"]);
+    expect(eventsArrivedAfter(store.sqlite, {}, arrived[0]?.seq ?? 0n, 10).map((a) => a.event.id)).toEqual(["c"]);
+    expect(eventsArrivedAfter(store.sqlite, {}, lastSeq(store.sqlite), 10)).toEqual([]);
   });
 
   it("prunes by age and then by count, oldest first", async () => {

@@ -21,6 +21,9 @@ export function summary(event: VigilEvent): string {
   }
 }
 
+/** Unique among all hosts' events. */
+export const eventKey = (e: VigilEvent) => `${e.host.id} ${e.id}`;
+
 export const shortTime = (time: string) => `${time.slice(0, 10)} ${time.slice(11, 23)}`;
 
 const security = new Set(["unlink_running", "ptrace", "mem_write"]);
@@ -62,7 +65,7 @@ export function EventTable(props: {
       <tbody>
         {props.events.map((e) => (
           <tr
-            key={`${e.host.id} ${e.id}`}
+            key={eventKey(e)}
             tabIndex={0}
             className={`${security.has(e.type) ? "security" : ""} ${props.selected === e ? "selected" : ""}`}
             onClick={() => props.onOpen(e)}

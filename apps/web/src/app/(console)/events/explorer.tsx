@@ -5,9 +5,10 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 import { useTRPC } from "@/trpc/react";
 import { EventDrawer } from "./event-drawer";
-import { EventTable } from "./event-table";
+import { EventTable, eventKey } from "./event-table";
 import { FilterBar } from "./filter-bar";
 import { type ExplorerFilter, exportHref, filterFromParams, listInput, paramsFromFilter } from "./filters";
+import { useLiveTail } from "./live-tail";
 
 export function Explorer() {
   const trpc = useTRPC();
@@ -19,6 +20,7 @@ export function Explorer() {
   const [now, setNow] = useState(() => Date.now());
   const input = useMemo(() => listInput(filter, now), [filter, now]);
   const [open, setOpen] = useState<VigilEvent | null>(null);
+  const live = useLiveTail(filter);
 
   const setFilter = (next: ExplorerFilter) => {
     setNow(Date.now());
@@ -32,12 +34,27 @@ export function Explorer() {
       placeholderData: keepPreviousData,
     }),
   );
-  const events = pages.data?.pages.flatMap((p) => p.events) ?? [];
+  const paged = pages.data?.pages.flatMap((p) => p.events) ?? [];
+  const streamed = new Set(live.events.map(eventKey));
+  const events = [...live.events, ...paged.filter((e) => !streamed.has(eventKey(e)))];
 
   return (
     <div className="explorer">
       <FilterBar filter={filter} onChange={setFilter} onRefresh={() => setNow(Date.now())} />
       <div className="actions">
+        <button
+          type="button"
+          className={live.on ? "live on" : "live quiet"}
+          aria-pressed={live.on}
+          onClick={() => {
+            if (live.on) setNow(Date.now()); // the pages take in what streamed
+            live.toggle();
+          }}
+          title="New events stream in at the top as they arrive"
+        >
+          {live.on ? `● Live${live.status === "connecting" ? " (connecting…)" : ""}` : "Live tail"}
+        </button>
+        {live.error && <span className="error">Live tail stopped: {live.error}</span>}
         <a href={exportHref(filter, now, "csv")} download>
           Export CSV
         </a>

@@ -1,0 +1,51 @@
+import { EventWriter, sessions } from "@vigil/db";
+import { testStore } from "@vigil/db/test-store";
+import { vigilEventSchema } from "@vigil/events";
+import { validEvent } from "@vigil/events/fixtures";
+import { afterEach, describe, expect, it } from "vitest";
+import { createCaller } from "../root";
+import { sessionUser, signIn } from "../services/sessions";
+import { SignInThrottle } from "../services/sign-in-throttle";
+import { createUser } from "../services/users";
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+describe("live tail", () => {
+  it("sends matching events as they arrive, and ends when the session is closed", async () => {
+    const t = testStore();
+    cleanup = t.cleanup;
+    await createUser(t.store, { name: "ana", role: "viewer", password: "a long enough password" });
+    const throttle = new SignInThrottle();
+    const { cookie } = await signIn(t.store, throttle, {
+      name: "ana",
+      password: "a long enough password",
+      source: null,
+    });
+    const actor = sessionUser(t.store, cookie);
+    const caller = createCaller({
+      store: t.store,
+      actor,
+      source: null,
+      throttle,
+      sessionCookie: { set: () => {}, clear: () => {} },
+    });
+    const writer = new EventWriter(t.store.sqlite);
+    const store = (type: "exec" | "exit", id: string) =>
+      writer.insert(t.hostId, vigilEventSchema.parse({ ...validEvent(type), id }));
+    store("exec", "before"); // already there when the tail starts: not sent
+
+    const tail = (await caller.events.tail({ types: ["exec"] }))[Symbol.asyncIterator]();
+    const first = tail.next();
+    store("exit", "not-an-exec");
+    store("exec", "new");
+    const received = await first;
+    const [arrival, event] = received.value as unknown as [string, { id: string; type: string }];
+    expect(arrival).toMatch(/^\d+$/); // a reconnect sends it back as lastEventId
+    expect(event).toMatchObject({ id: "new", type: "exec" });
+
+    t.store.db.delete(sessions).run(); // signed out elsewhere
+    store("exec", "after-sign-out");
+    expect((await tail.next()).done).toBe(true);
+  });
+});
