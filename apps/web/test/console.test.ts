@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -46,6 +46,14 @@ describe("the analyst console in a browser", () => {
     execFileSync("chmod", ["+x", binary]);
     execFileSync("/bin/sh", ["-c", `exec ${binary} ${hostileArgs}`]);
     spawnSync("/bin/sh", ["-c", `${binary} child-marker-${process.pid}; exit 3`]);
+    // A running binary deleted: the built-in detection raises an alert.
+    const sleeper = join(tmpdir(), `vigil-sleeper-${process.pid}`);
+    copyFileSync("/bin/sleep", sleeper);
+    execFileSync("chmod", ["+x", sleeper]);
+    const running = spawn(sleeper, ["30"]);
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(sleeper);
+    running.kill();
     for (let attempt = 0; attempt < 60; attempt++) {
       const found = await exportedEvents(
         base,
@@ -180,6 +188,44 @@ describe("the analyst console in a browser", () => {
     await page.getByRole("button", { name: "● Live" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Live tail" }).count()).toBe(1);
     await page.context().close();
+  });
+
+  it("raises an alert for a deleted running binary; an analyst triages it, a viewer only reads", async () => {
+    const admin = await signedIn("admin", "a password for the tests");
+    await admin.getByRole("link", { name: "Alerts" }).click();
+    const row = admin.locator("table.alerts tbody tr", {
+      hasText: "A running executable was deleted or replaced",
+    });
+    await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
+    expect(await row.textContent()).toContain("high");
+    await row.getByRole("button", { name: "Acknowledge" }).click();
+    await expect.poll(() => row.locator("td:nth-child(4)").textContent()).toBe("acknowledged");
+    await row.getByRole("button", { name: "Assign to me" }).click();
+    await expect.poll(() => row.locator("td:nth-child(5)").textContent()).toBe("admin");
+    await admin.screenshot({ path: join(artifacts, "alerts.png"), fullPage: true });
+    await row.getByRole("link", { name: "A running executable was deleted or replaced" }).click();
+    await admin.waitForURL(/\/alerts\/\d+$/);
+    const events = admin.locator("table.events tbody tr", { hasText: "vigil-sleeper" });
+    await expect.poll(() => events.count()).toBeGreaterThan(0);
+    expect(await events.first().textContent()).toContain("unlink_running");
+    await admin.screenshot({ path: join(artifacts, "alert.png"), fullPage: true });
+    const alertId = Number(admin.url().split("/").at(-1));
+    await admin.context().close();
+
+    const viewer = await signedIn("viewer1", viewerPassword);
+    await viewer.goto("/alerts");
+    await expect.poll(() => viewer.locator("table.alerts tbody tr").count()).toBeGreaterThan(0);
+    expect(await viewer.getByRole("button", { name: "Resolve" }).count()).toBe(0);
+    const status = await viewer.evaluate(async (id) => {
+      const response = await fetch("/api/trpc/alerts.update", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ id, status: "resolved" }),
+      });
+      return response.status;
+    }, alertId);
+    expect(status).toBe(403);
+    await viewer.context().close();
   });
 
   it("filters by type chips in the URL, and a shared link opens the same view", async () => {

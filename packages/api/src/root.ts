@@ -1,3 +1,4 @@
+import { alertsRouter } from "./routers/alerts";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { eventsRouter } from "./routers/events";
@@ -8,6 +9,7 @@ import { createCallerFactory, router } from "./trpc/init";
 export const appRouter = router({
   auth: authRouter,
   events: eventsRouter,
+  alerts: alertsRouter,
   processes: processesRouter,
   tokens: tokensRouter,
   audit: auditRouter,

@@ -2,6 +2,7 @@ import { EventWriter, type Store } from "@vigil/db";
 import { describeIssues, parseEvent, type VigilEvent } from "@vigil/events";
 import { z } from "zod";
 import { badRequest } from "../errors";
+import { AlertRecorder } from "./alerts";
 import type { AuthenticatedAgent } from "./authenticate";
 
 export const maxBatchEvents = 10_000;
@@ -26,6 +27,7 @@ export type IngestResult = { accepted: number; duplicates: number; rejected: Rej
  */
 export class Ingest {
   private readonly writer: EventWriter;
+  private readonly alerts: AlertRecorder;
   private readonly lastSeq;
   private readonly setLastSeq;
   /** How many events the store holds: counted when first asked (not on the first request), then kept. */
@@ -33,6 +35,7 @@ export class Ingest {
 
   constructor(private readonly store: Store) {
     this.writer = new EventWriter(store.sqlite);
+    this.alerts = new AlertRecorder(store.sqlite);
     this.lastSeq = store.sqlite
       .prepare<[string, string], number>(
         "SELECT last_seq FROM event_streams WHERE agent_id = ? AND stream = ?",
@@ -90,7 +93,8 @@ export class Ingest {
       for (let i = duplicates; i < valid.length; i++) {
         const event = valid[i];
         if (!event) continue;
-        this.writer.insert(agent.hostId, event);
+        const seq = this.writer.insert(agent.hostId, event);
+        this.alerts.record(agent.hostId, seq, event);
         accepted++;
       }
       if (events.length > 0) this.setLastSeq.run(agent.agentId, stream, firstSeq + events.length - 1);

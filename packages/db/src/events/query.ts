@@ -154,8 +154,23 @@ export function eventsArrivedAfter(
   const { where, params } = filterConditions(filter);
   where.push("e.seq > ?");
   const rows = sqlite
-    .prepare(`SELECT ${eventColumns} FROM events e ${eventJoins} WHERE ${where.join(" AND ")} ORDER BY e.seq LIMIT ?`)
+    .prepare(
+      `SELECT ${eventColumns} FROM events e ${eventJoins} WHERE ${where.join(" AND ")} ORDER BY e.seq LIMIT ?`,
+    )
     .safeIntegers(true)
     .all(...params, afterSeq, limit) as EventRow[];
+  return rows.map((row) => ({ seq: row.seq, event: rowToEvent(row) }));
+}
+
+/** Events by arrival number, newest first (those retention has deleted are left out). */
+export function eventsBySeq(sqlite: Database.Database, seqs: bigint[]): { seq: bigint; event: VigilEvent }[] {
+  if (seqs.length === 0) return [];
+  const rows = sqlite
+    .prepare(
+      `SELECT ${eventColumns} FROM events e ${eventJoins} WHERE e.seq IN (${seqs.map(() => "?").join(", ")})
+       ORDER BY e.seq DESC`,
+    )
+    .safeIntegers(true)
+    .all(...seqs) as EventRow[];
   return rows.map((row) => ({ seq: row.seq, event: rowToEvent(row) }));
 }

@@ -185,8 +185,12 @@ describe("events in SQLite", () => {
     insert([event("exit", { id: "b", time: "2026-11-28T22:00:00.000000000Z" }), event("exec", { id: "c" })]);
     const arrived = eventsArrivedAfter(store.sqlite, {}, start, 10);
     expect(arrived.map((a) => a.event.id)).toEqual(["b", "c"]); // by arrival, though b's time is older
-    expect(eventsArrivedAfter(store.sqlite, { types: ["exec"] }, start, 10).map((a) => a.event.id)).toEqual(["c"]);
-    expect(eventsArrivedAfter(store.sqlite, {}, arrived[0]?.seq ?? 0n, 10).map((a) => a.event.id)).toEqual(["c"]);
+    expect(eventsArrivedAfter(store.sqlite, { types: ["exec"] }, start, 10).map((a) => a.event.id)).toEqual([
+      "c",
+    ]);
+    expect(eventsArrivedAfter(store.sqlite, {}, arrived[0]?.seq ?? 0n, 10).map((a) => a.event.id)).toEqual([
+      "c",
+    ]);
     expect(eventsArrivedAfter(store.sqlite, {}, lastSeq(store.sqlite), 10)).toEqual([]);
   });
 

@@ -70,13 +70,14 @@ export class EventWriter {
     });
   }
 
-  insert(hostId: number, event: VigilEvent): void {
+  /** Stores one event; returns its arrival number (`seq`). */
+  insert(hostId: number, event: VigilEvent): number {
     const p = event.process;
     const parent = "parent" in event ? event.parent : undefined;
     const file = "file" in event ? event.file : undefined;
     const target = "target" in event ? event.target : undefined;
     const id = compactId(event.id, event.type);
-    this.insertEvent.run(
+    const { lastInsertRowid } = this.insertEvent.run(
       hostId,
       timeToNs(event.time),
       typeCodes[event.type],
@@ -102,6 +103,7 @@ export class EventWriter {
       event.type === "exit" ? event.exit.code | (event.exit.signal << 8) : null,
       detail(event),
     );
+    return Number(lastInsertRowid);
   }
 
   /** Rows may be gone (a rolled-back transaction, pruned orphans): look ids up again. */

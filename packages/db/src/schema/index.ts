@@ -1,4 +1,5 @@
 export * from "./agents";
+export * from "./alerts";
 export * from "./api-tokens";
 export * from "./audit-log";
 export * from "./boots";

@@ -57,12 +57,15 @@ export function EventDrawer(props: {
   const [copied, setCopied] = useState(false);
   const raw = safeJson(event);
 
+  // The latest onClose, without re-running the effect (and stealing focus) each time the parent renders.
+  const onClose = useRef(props.onClose);
+  onClose.current = props.onClose;
   useEffect(() => {
     panel.current?.focus();
-    const close = (e: KeyboardEvent) => e.key === "Escape" && props.onClose();
+    const close = (e: KeyboardEvent) => e.key === "Escape" && onClose.current();
     window.addEventListener("keydown", close);
     return () => window.removeEventListener("keydown", close);
-  }, [props.onClose]);
+  }, []);
 
   return (
     <aside ref={panel} className="drawer" tabIndex={-1} aria-label={`Event ${event.type}`}>

@@ -1,7 +1,7 @@
 "use client";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import type { VigilEvent } from "@vigil/events";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { useTRPC } from "@/trpc/react";
 import { type ExplorerFilter, listInput } from "./filters";
 
@@ -17,7 +17,12 @@ export function useLiveTail(filter: ExplorerFilter) {
     const { limit: _limit, since: _since, until: _until, ...rest } = listInput(filter, 0);
     return rest;
   }, [filter]);
-  useEffect(() => setEvents([]), [input]);
+  // Another filter starts an empty stream (reset while rendering, as React advises for derived state).
+  const [streamedFor, setStreamedFor] = useState(input);
+  if (streamedFor !== input) {
+    setStreamedFor(input);
+    setEvents([]);
+  }
   const subscription = useSubscription(
     trpc.events.tail.subscriptionOptions(input, {
       enabled: on,

@@ -22,7 +22,7 @@ export function AuditLog() {
       {entries.length === 0 ? (
         <p className="muted">Nothing recorded yet.</p>
       ) : (
-        <table className="events">
+        <table className="events plain">
           <thead>
             <tr>
               <th>Time (UTC)</th>

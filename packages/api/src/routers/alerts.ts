@@ -1,0 +1,90 @@
+import { alertStatuses, eventsBySeq, users } from "@vigil/db";
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { badRequest } from "../errors";
+import { alertEventSeqs, getAlert, listAlerts, updateAlert } from "../services/alerts";
+import { recordAudit } from "../services/audit";
+import { actorName } from "../trpc/context";
+import { pageDirection, procedureFor, router } from "../trpc/init";
+
+const alertId = z.number().int().positive();
+
+export const alertsRouter = router({
+  list: procedureFor("viewer")
+    .input(
+      z.strictObject({
+        statuses: z.array(z.enum(alertStatuses)).max(alertStatuses.length).default(["new", "acknowledged"]),
+        cursor: z.number().int().positive().nullish(),
+        direction: pageDirection,
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => {
+      const page = listAlerts(ctx.store, {
+        statuses: input.statuses,
+        limit: input.limit,
+        before: input.cursor ?? undefined,
+      });
+      return { alerts: page.alerts, nextCursor: page.next };
+    }),
+
+  get: procedureFor("viewer")
+    .input(z.strictObject({ id: alertId }))
+    .query(({ ctx, input }) => getAlert(ctx.store, input.id)),
+
+  /** Triage: acknowledge, resolve or reopen, and (un)assign to a user. */
+  update: procedureFor("analyst")
+    .input(
+      z.strictObject({
+        id: alertId,
+        status: z.enum(alertStatuses).optional(),
+        assignee: z.string().min(1).max(64).nullable().optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => {
+      if (input.assignee) {
+        const known = ctx.store.db
+          .select({ id: users.id })
+          .from(users)
+          .where(eq(users.name, input.assignee))
+          .get();
+        if (!known) throw badRequest(`no user named ${input.assignee} to assign to`);
+      }
+      const changed = updateAlert(ctx.store, input);
+      recordAudit(ctx.store, {
+        actor: actorName(ctx.actor),
+        action: "alert updated",
+        target: `alert:${input.id}`,
+        source: ctx.source,
+        detail: changed,
+      });
+      return changed;
+    }),
+
+  /** The events an alert stands for, newest first. */
+  events: procedureFor("viewer")
+    .input(
+      z.strictObject({
+        id: alertId,
+        cursor: z
+          .string()
+          .regex(/^\d{1,20}$/)
+          .nullish(),
+        direction: pageDirection,
+        limit: z.number().int().min(1).max(200).default(100),
+      }),
+    )
+    .query(({ ctx, input }) => {
+      const seqs = alertEventSeqs(
+        ctx.store,
+        input.id,
+        input.limit,
+        input.cursor ? BigInt(input.cursor) : undefined,
+      );
+      const found = eventsBySeq(ctx.store.sqlite, seqs);
+      return {
+        events: found.map((f) => f.event),
+        nextCursor: seqs.length === input.limit ? String(seqs.at(-1)) : null,
+      };
+    }),
+});

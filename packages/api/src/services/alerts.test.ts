@@ -1,0 +1,79 @@
+import { EventWriter, hosts } from "@vigil/db";
+import { testStore } from "@vigil/db/test-store";
+import { type VigilEvent, vigilEventSchema } from "@vigil/events";
+import { validEvent } from "@vigil/events/fixtures";
+import { afterEach, describe, expect, it } from "vitest";
+import { AlertRecorder, alertEventSeqs, getAlert, listAlerts, updateAlert } from "./alerts";
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+function setup() {
+  const t = testStore();
+  cleanup = t.cleanup;
+  const other = t.store.db
+    .insert(hosts)
+    .values({ machineId: "host-2", name: "db-1", firstSeenMs: 0, lastSeenMs: 0 })
+    .returning({ id: hosts.id })
+    .get().id;
+  const writer = new EventWriter(t.store.sqlite);
+  const recorder = new AlertRecorder(t.store.sqlite);
+  const ingest = (hostId: number, changes: Record<string, unknown>, type: VigilEvent["type"]) => {
+    const event = vigilEventSchema.parse({ ...validEvent(type), id: `e${Math.random()}`, ...changes });
+    recorder.record(hostId, writer.insert(hostId, event), event);
+  };
+  return { store: t.store, web: t.hostId, db: other, ingest };
+}
+
+const open = (store: ReturnType<typeof setup>["store"]) =>
+  listAlerts(store, { statuses: ["new", "acknowledged"], limit: 10 }).alerts;
+
+describe("built-in detections and alert groups", () => {
+  it("groups a rule's matches across hosts into one alert until it is resolved", () => {
+    const { store, web, db, ingest } = setup();
+    ingest(web, { time: "2026-11-28T22:00:01.000000000Z" }, "unlink_running");
+    ingest(db, { time: "2026-11-28T22:00:03.000000000Z" }, "unlink_running");
+    ingest(web, { time: "2026-11-28T22:00:02.000000000Z" }, "unlink_running");
+    const [alert] = open(store);
+    expect(alert).toMatchObject({
+      rule: "unlink-running",
+      severity: "high",
+      status: "new",
+      count: 3,
+      hosts: ["web-1", "db-1"],
+      first: "2026-11-28T22:00:01.000000000Z",
+      last: "2026-11-28T22:00:03.000000000Z",
+      latest: { host: "host-2", time: "2026-11-28T22:00:03.000000000Z" },
+    });
+    expect(alertEventSeqs(store, alert?.id ?? 0, 10)).toHaveLength(3);
+    expect(getAlert(store, alert?.id ?? 0)).toEqual(alert);
+
+    updateAlert(store, { id: alert?.id ?? 0, status: "resolved", assignee: "ana" });
+    ingest(web, {}, "unlink_running");
+    const now = open(store);
+    expect(now).toHaveLength(1);
+    expect(now[0]?.id).not.toBe(alert?.id);
+    expect(now[0]?.count).toBe(1);
+  });
+
+  it("alerts on ptrace attach by a non-debugger and on writes into another process, not on the rest", () => {
+    const { store, web, ingest } = setup();
+    const gdb = { ...(validEvent("ptrace").process as object), exe: "/usr/bin/gdb", comm: "gdb" };
+    ingest(web, { request: "PTRACE_ATTACH", process: gdb }, "ptrace"); // a debugger
+    ingest(web, { request: "PTRACE_PEEKDATA" }, "ptrace"); // not an attach
+    ingest(web, {}, "exec");
+    expect(open(store)).toEqual([]);
+    ingest(web, { request: "PTRACE_SEIZE" }, "ptrace");
+    ingest(web, {}, "mem_write");
+    expect(open(store).map((a) => [a.rule, a.severity])).toEqual([
+      ["mem-write", "critical"],
+      ["ptrace-attach", "high"],
+    ]);
+  });
+
+  it("refuses to update an alert that does not exist", () => {
+    const { store } = setup();
+    expect(() => updateAlert(store, { id: 99, status: "acknowledged" })).toThrow("no alert 99");
+    expect(() => getAlert(store, 99)).toThrow("no alert 99");
+  });
+});

@@ -1,0 +1,187 @@
+import { type AlertStatus, nsToTime, type Store, timeToNs } from "@vigil/db";
+import type { VigilEvent } from "@vigil/events";
+import type Database from "better-sqlite3";
+import { notFound } from "../errors";
+import { builtInDetections, type Detection } from "./detections";
+
+type Statement = Database.Statement<unknown[]>;
+
+/**
+ * Turns matching events into alerts inside the ingest transaction. A rule's matches join its open (not resolved)
+ * alert; once that is resolved, the next match opens a new one.
+ */
+export class AlertRecorder {
+  private readonly open: Statement;
+  private readonly update: Statement;
+  private readonly create: Statement;
+  private readonly link: Statement;
+
+  constructor(
+    sqlite: Store["sqlite"],
+    private readonly detections: Detection[] = builtInDetections,
+  ) {
+    this.open = sqlite
+      .prepare(
+        "SELECT id, host_ids FROM alerts WHERE rule = ? AND status != 'resolved' ORDER BY id DESC LIMIT 1",
+      )
+      .safeIntegers(false);
+    this.update = sqlite.prepare(
+      `UPDATE alerts SET count = count + 1, host_ids = ?, first_ns = min(first_ns, ?),
+         last_ns = max(last_ns, ?), last_seq = CASE WHEN ? >= last_ns THEN ? ELSE last_seq END, updated_ms = ?
+       WHERE id = ?`,
+    );
+    this.create = sqlite.prepare(
+      `INSERT INTO alerts (rule, severity, title, status, count, host_ids, first_ns, last_ns, last_seq, updated_ms)
+       VALUES (?, ?, ?, 'new', 1, ?, ?, ?, ?, ?) RETURNING id`,
+    );
+    this.link = sqlite.prepare("INSERT OR IGNORE INTO alert_events (alert_id, seq) VALUES (?, ?)");
+  }
+
+  /** Checks one stored event (its seq and host) against every detection. */
+  record(hostId: number, seq: number, event: VigilEvent, nowMs = Date.now()): void {
+    for (const detection of this.detections) {
+      if (!detection.matches(event)) continue;
+      const timeNs = timeToNs(event.time);
+      const open = this.open.get(detection.rule) as { id: number; host_ids: string } | undefined;
+      let alertId: number;
+      if (open) {
+        const hosts = JSON.parse(open.host_ids) as number[];
+        if (!hosts.includes(hostId)) hosts.push(hostId);
+        this.update.run(JSON.stringify(hosts), timeNs, timeNs, timeNs, seq, nowMs, open.id);
+        alertId = open.id;
+      } else {
+        const created = this.create.get(
+          detection.rule,
+          detection.severity,
+          detection.title,
+          JSON.stringify([hostId]),
+          timeNs,
+          timeNs,
+          seq,
+          nowMs,
+        ) as { id: number };
+        alertId = created.id;
+      }
+      this.link.run(alertId, seq);
+    }
+  }
+}
+
+export type AlertView = {
+  id: number;
+  rule: string;
+  severity: string;
+  title: string;
+  status: AlertStatus;
+  assignee: string | null;
+  count: number;
+  hosts: string[];
+  first: string;
+  last: string;
+  /** the newest matching event, where the process view opens */
+  latest: { host: string; pid: number; time: string } | null;
+};
+
+type AlertListRow = {
+  id: number;
+  rule: string;
+  severity: string;
+  title: string;
+  status: AlertStatus;
+  assignee: string | null;
+  count: number;
+  host_ids: string;
+  first_ns: bigint;
+  last_ns: bigint;
+  latest_host: string | null;
+  latest_pid: number | null;
+  latest_ns: bigint | null;
+};
+
+/** Alerts with the given statuses, newest activity first; `before` is the last id of the previous page. */
+export function listAlerts(
+  store: Store,
+  query: { statuses: AlertStatus[]; limit: number; before?: number; id?: number },
+) {
+  const statuses = query.statuses.length ? query.statuses : ["new", "acknowledged", "resolved"];
+  const rows = store.sqlite
+    .prepare(
+      `SELECT a.id, a.rule, a.severity, a.title, a.status, a.assignee, a.count, a.host_ids, a.first_ns, a.last_ns,
+         h.machine_id AS latest_host, e.pid AS latest_pid, e.time_ns AS latest_ns
+       FROM alerts a LEFT JOIN events e ON e.seq = a.last_seq LEFT JOIN hosts h ON h.id = e.host_id
+       WHERE a.status IN (${statuses.map(() => "?").join(", ")}) ${query.before ? "AND a.id < ?" : ""}
+         ${query.id ? "AND a.id = ?" : ""}
+       ORDER BY a.id DESC LIMIT ?`,
+    )
+    .safeIntegers(true)
+    .all(
+      ...statuses,
+      ...(query.before ? [query.before] : []),
+      ...(query.id ? [query.id] : []),
+      query.limit,
+    ) as AlertListRow[];
+  const names = new Map(
+    (store.sqlite.prepare("SELECT id, name FROM hosts").all() as { id: number; name: string }[]).map((h) => [
+      h.id,
+      h.name,
+    ]),
+  );
+  const alerts: AlertView[] = rows.map((r) => ({
+    id: Number(r.id),
+    rule: r.rule,
+    severity: r.severity,
+    title: r.title,
+    status: r.status,
+    assignee: r.assignee,
+    count: Number(r.count),
+    hosts: (JSON.parse(r.host_ids) as number[]).map((id) => names.get(id) ?? `host ${id}`),
+    first: nsToTime(r.first_ns),
+    last: nsToTime(r.last_ns),
+    latest:
+      r.latest_host !== null && r.latest_pid !== null && r.latest_ns !== null
+        ? { host: r.latest_host, pid: Number(r.latest_pid), time: nsToTime(r.latest_ns) }
+        : null,
+  }));
+  return { alerts, next: rows.length === query.limit ? (alerts.at(-1)?.id ?? null) : null };
+}
+
+export function getAlert(store: Store, id: number): AlertView {
+  const alert = listAlerts(store, { statuses: [], limit: 1, id }).alerts[0];
+  if (!alert) throw notFound(`no alert ${id}`);
+  return alert;
+}
+
+/** Sets an alert's status and/or assignee; returns what changed, for the audit log. */
+export function updateAlert(
+  store: Store,
+  change: { id: number; status?: AlertStatus; assignee?: string | null },
+  nowMs = Date.now(),
+): { status?: AlertStatus; assignee?: string | null } {
+  const sets: string[] = ["updated_ms = ?"];
+  const params: unknown[] = [nowMs];
+  if (change.status !== undefined) {
+    sets.push("status = ?");
+    params.push(change.status);
+  }
+  if (change.assignee !== undefined) {
+    sets.push("assignee = ?");
+    params.push(change.assignee);
+  }
+  const { changes } = store.sqlite
+    .prepare(`UPDATE alerts SET ${sets.join(", ")} WHERE id = ?`)
+    .run(...params, change.id);
+  if (changes === 0) throw notFound(`no alert ${change.id}`);
+  return { status: change.status, assignee: change.assignee };
+}
+
+/** The seqs of an alert's events, newest first (a page of at most `limit` before `beforeSeq`). */
+export function alertEventSeqs(store: Store, alertId: number, limit: number, beforeSeq?: bigint): bigint[] {
+  return store.sqlite
+    .prepare(
+      `SELECT seq FROM alert_events WHERE alert_id = ? ${beforeSeq !== undefined ? "AND seq < ?" : ""}
+       ORDER BY seq DESC LIMIT ?`,
+    )
+    .pluck()
+    .safeIntegers(true)
+    .all(alertId, ...(beforeSeq !== undefined ? [beforeSeq] : []), limit) as bigint[];
+}
