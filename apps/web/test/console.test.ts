@@ -248,10 +248,29 @@ describe("the analyst console in a browser", () => {
     await admin.getByRole("link", { name: "Audit log" }).click();
     await expect.poll(() => admin.getByText("signed in").count()).toBeGreaterThan(0);
     await admin.screenshot({ path: join(artifacts, "audit.png") });
+
+    await admin.getByRole("link", { name: "API tokens" }).click();
+    await admin.getByLabel("Name").fill("grafana <b>");
+    await admin.getByRole("button", { name: "Create token" }).click();
+    const token = (await admin.locator(".new-token code").textContent()) ?? "";
+    expect(token).toMatch(/^vgt_[0-9a-f]{16}\.[\w-]{43}$/);
+    const read = await fetch(`${base}/api/v1/events?limit=1`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(read.status).toBe(200);
+    const row = admin.locator("table.events tbody tr", { hasText: "grafana <b>" });
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await expect.poll(() => row.textContent()).toContain("revoked");
+    const refused = await fetch(`${base}/api/v1/events?limit=1`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(refused.status).toBe(401);
+    await admin.screenshot({ path: join(artifacts, "tokens.png") });
     await admin.context().close();
 
     const viewer = await signedIn("viewer1", viewerPassword);
     expect(await viewer.getByRole("link", { name: "Audit log" }).count()).toBe(0);
+    expect(await viewer.getByRole("link", { name: "API tokens" }).count()).toBe(0);
     await viewer.goto("/admin/audit");
     await expect
       .poll(() => viewer.locator("section[role=alert]").textContent())

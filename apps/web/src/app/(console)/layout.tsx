@@ -19,6 +19,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         <nav>
           <Link href="/events">Events</Link>
           <Link href="/alerts">Alerts</Link>
+          {user.role === "admin" && <Link href="/admin/tokens">API tokens</Link>}
           {user.role === "admin" && <Link href="/admin/audit">Audit log</Link>}
         </nav>
         <span className="who">
