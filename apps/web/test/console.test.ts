@@ -228,6 +228,24 @@ describe("the analyst console in a browser", () => {
     await viewer.context().close();
   });
 
+  it("shows the dashboard from the rollups, and a top executable opens the explorer on it", async () => {
+    const page = await signedIn("admin", "a password for the tests");
+    await page.getByRole("link", { name: "Dashboard" }).click();
+    await page.waitForURL("**/dashboard");
+    await expect.poll(() => page.locator(".recharts-surface").count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator(".recharts-bar-rectangle").count()).toBeGreaterThan(0);
+    const top = page.locator(".panel", { hasText: "Top executables" });
+    const link = top.getByRole("link", { name: binary });
+    await expect.poll(() => link.count()).toBe(1);
+    expect(await page.locator(".panel", { hasText: "Open alerts" }).textContent()).toContain("high");
+    await page.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true });
+    await link.click();
+    await page.waitForURL(/\/events\?.*exe=/);
+    const exes = () => page.locator("table.events tbody tr td:nth-child(6)").allTextContents();
+    await expect.poll(async () => new Set(await exes())).toEqual(new Set([binary]));
+    await page.context().close();
+  });
+
   it("filters by type chips in the URL, and a shared link opens the same view", async () => {
     const page = await signedIn("admin", "a password for the tests");
     await page.getByRole("group", { name: "Event types" }).getByText("exit", { exact: true }).click();

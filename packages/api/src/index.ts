@@ -5,6 +5,7 @@ export * from "./services/alerts";
 export * from "./services/api-tokens";
 export * from "./services/audit";
 export * from "./services/authenticate";
+export * from "./services/dashboard";
 export * from "./services/detections";
 export * from "./services/enroll";
 export * from "./services/enroll-tokens";

@@ -20,6 +20,7 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "alerts.get": { role: "viewer", input: { id: 1 } },
   "alerts.update": { role: "analyst", input: { id: 1, status: "acknowledged" } },
   "alerts.events": { role: "viewer", input: { id: 1 } },
+  "dashboard.summary": { role: "viewer", input: { range: "1h" } },
   "processes.tree": { role: "viewer", input: { host: "host-7f3a", pid: 1, at: "2026-11-28T22:09:18Z" } },
   "tokens.list": { role: "admin" },
   "tokens.create": { role: "admin", input: { name: "ci", role: "viewer" } },

@@ -1,6 +1,7 @@
 import { alertsRouter } from "./routers/alerts";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { dashboardRouter } from "./routers/dashboard";
 import { eventsRouter } from "./routers/events";
 import { processesRouter } from "./routers/processes";
 import { tokensRouter } from "./routers/tokens";
@@ -10,6 +11,7 @@ export const appRouter = router({
   auth: authRouter,
   events: eventsRouter,
   alerts: alertsRouter,
+  dashboard: dashboardRouter,
   processes: processesRouter,
   tokens: tokensRouter,
   audit: auditRouter,

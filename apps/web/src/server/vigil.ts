@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Ingest } from "@vigil/api";
-import { openStore, pruneEvents, pruneOrphans, type Store } from "@vigil/db";
+import { openStore, pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
 import { env } from "../env";
 
 type Vigil = { store: Store; ingest: Ingest };
@@ -25,6 +25,8 @@ function start(): Vigil {
     })
       .then(async (deleted) => {
         ingest.removed(deleted);
+        // The dashboard's counts follow the age limit (not the count limit: they are what happened, and small).
+        pruneRollups(store.sqlite, Date.now() - retention.maxAgeMs);
         if (deleted > 0) await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
       })
       .catch((error) => console.error("vigil: retention failed:", error))

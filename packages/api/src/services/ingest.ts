@@ -1,4 +1,4 @@
-import { EventWriter, type Store } from "@vigil/db";
+import { EventWriter, Rollups, type Store } from "@vigil/db";
 import { describeIssues, parseEvent, type VigilEvent } from "@vigil/events";
 import { z } from "zod";
 import { badRequest } from "../errors";
@@ -28,6 +28,7 @@ export type IngestResult = { accepted: number; duplicates: number; rejected: Rej
 export class Ingest {
   private readonly writer: EventWriter;
   private readonly alerts: AlertRecorder;
+  private readonly rollups: Rollups;
   private readonly lastSeq;
   private readonly setLastSeq;
   /** How many events the store holds: counted when first asked (not on the first request), then kept. */
@@ -36,6 +37,7 @@ export class Ingest {
   constructor(private readonly store: Store) {
     this.writer = new EventWriter(store.sqlite);
     this.alerts = new AlertRecorder(store.sqlite);
+    this.rollups = new Rollups(store.sqlite);
     this.lastSeq = store.sqlite
       .prepare<[string, string], number>(
         "SELECT last_seq FROM event_streams WHERE agent_id = ? AND stream = ?",
@@ -95,14 +97,17 @@ export class Ingest {
         if (!event) continue;
         const seq = this.writer.insert(agent.hostId, event);
         this.alerts.record(agent.hostId, seq, event);
+        this.rollups.count(agent.hostId, event);
         accepted++;
       }
+      this.rollups.flush();
       if (events.length > 0) this.setLastSeq.run(agent.agentId, stream, firstSeq + events.length - 1);
     });
     try {
       write();
     } catch (error) {
       this.writer.forgetIds();
+      this.rollups.discard();
       throw error;
     }
     if (this.stored !== null) this.stored += accepted;

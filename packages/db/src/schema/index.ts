@@ -9,5 +9,6 @@ export * from "./events";
 export * from "./files";
 export * from "./hosts";
 export * from "./programs";
+export * from "./rollups";
 export * from "./sessions";
 export * from "./users";

@@ -17,6 +17,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           Vigil
         </Link>
         <nav>
+          <Link href="/dashboard">Dashboard</Link>
           <Link href="/events">Events</Link>
           <Link href="/alerts">Alerts</Link>
           {user.role === "admin" && <Link href="/admin/tokens">API tokens</Link>}

@@ -1,0 +1,64 @@
+import type { VigilEvent } from "@vigil/events";
+import type Database from "better-sqlite3";
+import { typeCodes } from "./codes";
+import { timeToNs } from "./time";
+
+const NS_PER_MINUTE = 60_000_000_000n;
+
+/**
+ * Adds a batch's events to the dashboard's counts: counted in memory while the batch is written, then one upsert
+ * per (minute, host, type) and per (hour, executable) in the same transaction.
+ */
+export class Rollups {
+  private readonly events = new Map<string, number>();
+  private readonly execs = new Map<string, number>();
+  private readonly addEvents: Database.Statement;
+  private readonly addExecs: Database.Statement;
+
+  constructor(sqlite: Database.Database) {
+    this.addEvents = sqlite.prepare(
+      `INSERT INTO event_rollups (minute, host_id, type, count) VALUES (?, ?, ?, ?)
+       ON CONFLICT (minute, host_id, type) DO UPDATE SET count = count + excluded.count`,
+    );
+    this.addExecs = sqlite.prepare(
+      `INSERT INTO exec_rollups (hour, exe, count) VALUES (?, ?, ?)
+       ON CONFLICT (hour, exe) DO UPDATE SET count = count + excluded.count`,
+    );
+  }
+
+  count(hostId: number, event: VigilEvent): void {
+    const minute = Number(timeToNs(event.time) / NS_PER_MINUTE);
+    const key = `${minute} ${hostId} ${typeCodes[event.type]}`;
+    this.events.set(key, (this.events.get(key) ?? 0) + 1);
+    if (event.type === "exec") {
+      const exec = `${Math.floor(minute / 60)} ${event.process.exe}`;
+      this.execs.set(exec, (this.execs.get(exec) ?? 0) + 1);
+    }
+  }
+
+  /** Writes what was counted (inside the batch's transaction) and starts over. */
+  flush(): void {
+    for (const [key, count] of this.events) {
+      const [minute, hostId, type] = key.split(" ").map(Number);
+      this.addEvents.run(minute, hostId, type, count);
+    }
+    for (const [key, count] of this.execs) {
+      const space = key.indexOf(" ");
+      this.addExecs.run(Number(key.slice(0, space)), key.slice(space + 1), count);
+    }
+    this.discard();
+  }
+
+  /** Forgets what was counted (the batch rolled back). */
+  discard(): void {
+    this.events.clear();
+    this.execs.clear();
+  }
+}
+
+/** Deletes counts older than `cutoffMs`, as retention deletes the events. */
+export function pruneRollups(sqlite: Database.Database, cutoffMs: number): void {
+  const minute = Math.floor(cutoffMs / 60_000);
+  sqlite.prepare("DELETE FROM event_rollups WHERE minute < ?").run(minute);
+  sqlite.prepare("DELETE FROM exec_rollups WHERE hour < ?").run(Math.floor(minute / 60));
+}
