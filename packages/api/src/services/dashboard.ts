@@ -1,10 +1,13 @@
 import { type Store, typeNames } from "@vigil/db";
 import type { EventType } from "@vigil/events";
 
+// The last hour from per-minute counts; a day or a week from per-hour ones (a few thousand rows at most).
+const perMinute = { table: "event_rollups", column: "minute", minutes: 1 } as const;
+const perHour = { table: "event_rollups_hourly", column: "hour", minutes: 60 } as const;
 export const dashboardRanges = {
-  "1h": { ms: 3_600_000, bucketMinutes: 2 },
-  "24h": { ms: 86_400_000, bucketMinutes: 30 },
-  "7d": { ms: 7 * 86_400_000, bucketMinutes: 240 },
+  "1h": { ms: 3_600_000, bucketMinutes: 2, counts: perMinute },
+  "24h": { ms: 86_400_000, bucketMinutes: 60, counts: perHour },
+  "7d": { ms: 7 * 86_400_000, bucketMinutes: 360, counts: perHour },
 } as const;
 export type DashboardRange = keyof typeof dashboardRanges;
 
@@ -28,24 +31,23 @@ const isoMinute = (minute: number) => new Date(minute * 60_000).toISOString();
 
 /** What the dashboard shows for a range ending now: from the rollups, the alerts and the hosts' last reports. */
 export function dashboard(store: Store, range: DashboardRange, nowMs = Date.now()): Dashboard {
-  const { ms, bucketMinutes } = dashboardRanges[range];
+  const { ms, bucketMinutes, counts } = dashboardRanges[range];
   const toMinute = Math.floor(nowMs / 60_000);
   const fromMinute = Math.floor((toMinute - ms / 60_000) / bucketMinutes) * bucketMinutes;
   const sql = store.sqlite;
 
   const byBucket = new Map<number, Record<string, number>>();
   for (let b = fromMinute; b <= toMinute; b += bucketMinutes) byBucket.set(b, {});
+  // Sizes and names are ours, written into the SQL: a bound number would be a REAL and not divide evenly.
+  const per = bucketMinutes / counts.minutes;
+  const from = Math.floor(fromMinute / counts.minutes);
+  const to = Math.floor(toMinute / counts.minutes);
   const rows = sql
     .prepare(
-      // The bucket size is one of ours, written into the SQL: a bound number would be a REAL and not divide evenly.
-      `SELECT (minute / ${bucketMinutes}) * ${bucketMinutes} AS bucket, type, sum(count) AS count FROM event_rollups
-       WHERE minute >= ? AND minute <= ? GROUP BY bucket, type`,
+      `SELECT (${counts.column} / ${per}) * ${bucketMinutes} AS bucket, type, sum(count) AS count FROM ${counts.table}
+       WHERE ${counts.column} >= ? AND ${counts.column} <= ? GROUP BY bucket, type`,
     )
-    .all(fromMinute, toMinute) as {
-    bucket: number;
-    type: number;
-    count: number;
-  }[];
+    .all(from, to) as { bucket: number; type: number; count: number }[];
   let events = 0;
   for (const r of rows) {
     const bucket = byBucket.get(r.bucket) ?? {};
@@ -72,10 +74,10 @@ export function dashboard(store: Store, range: DashboardRange, nowMs = Date.now(
   const topHosts = (
     sql
       .prepare(
-        `SELECT host_id, sum(count) AS count FROM event_rollups WHERE minute >= ? AND minute <= ?
+        `SELECT host_id, sum(count) AS count FROM ${counts.table} WHERE ${counts.column} >= ? AND ${counts.column} <= ?
          GROUP BY host_id ORDER BY count DESC LIMIT 10`,
       )
-      .all(fromMinute, toMinute) as { host_id: number; count: number }[]
+      .all(from, to) as { host_id: number; count: number }[]
   ).map((r) => ({
     host: names.get(r.host_id)?.machine_id ?? String(r.host_id),
     name: names.get(r.host_id)?.name ?? `host ${r.host_id}`,

@@ -35,8 +35,26 @@ const phrase = (q: string) => `"${q.replaceAll('"', '""')}"*`;
 
 type Page = { limit: number; order: "asc" | "desc"; after?: EventCursor };
 
+/** Past this many programs matching a text search, their events are found in time order rather than by program. */
+const BROAD_SEARCH_PROGRAMS = 20;
+
+/**
+ * Whether a text search matches so many programs that walking the events newest first finds a page sooner than
+ * gathering and sorting all the events of every match (which suits a rare word).
+ */
+function broadSearch(sqlite: Database.Database, q: string): boolean {
+  const matches = sqlite
+    .prepare("SELECT count(*) FROM (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ? LIMIT ?)")
+    .pluck()
+    .get(phrase(q), BROAD_SEARCH_PROGRAMS + 1) as number;
+  return matches > BROAD_SEARCH_PROGRAMS;
+}
+
 /** The conditions (and their parameters) of a filter. */
-function filterConditions(filter: EventFilter): { where: string[]; params: unknown[] } {
+function filterConditions(
+  sqlite: Database.Database,
+  filter: EventFilter,
+): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.sinceNs !== undefined) {
@@ -77,16 +95,22 @@ function filterConditions(filter: EventFilter): { where: string[]; params: unkno
   }
   if (filter.q !== undefined) {
     if (!hasWords(filter.q)) throw new SearchWithoutWordsError("text search needs a letter or digit");
-    where.push(`(e.program_id IN (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?)
-      OR e.file_id IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))`);
+    // A unary + keeps SQLite off the program and file indexes, so it walks the time index instead.
+    const plus = broadSearch(sqlite, filter.q) ? "+" : "";
+    where.push(`(${plus}e.program_id IN (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?)
+      OR ${plus}e.file_id IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))`);
     params.push(phrase(filter.q), phrase(filter.q));
   }
   return { where, params };
 }
 
 /** The WHERE clause (and its parameters) of a filter and a keyset position. */
-function conditions(filter: EventFilter, page: Page): { sql: string; params: unknown[] } {
-  const { where, params } = filterConditions(filter);
+function conditions(
+  sqlite: Database.Database,
+  filter: EventFilter,
+  page: Page,
+): { sql: string; params: unknown[] } {
+  const { where, params } = filterConditions(sqlite, filter);
   const cmp = page.order === "desc" ? "<" : ">";
   if (page.after) {
     where.push(`(e.time_ns ${cmp} ? OR (e.time_ns = ? AND e.seq ${cmp} ?))`);
@@ -104,9 +128,14 @@ function conditions(filter: EventFilter, page: Page): { sql: string; params: unk
  * for oldest first; pass the returned `next` to continue.
  */
 export function queryEvents(sqlite: Database.Database, filter: EventFilter, page: Page): EventPage {
-  const { sql, params } = conditions(filter, page);
+  const { sql, params } = conditions(sqlite, filter, page);
+  const dir = page.order === "desc" ? "DESC" : "ASC";
+  // The page's rows are chosen from events alone (on its indexes), and only those rows are joined to their details.
   const rows = sqlite
-    .prepare(`SELECT ${eventColumns} FROM events e ${eventJoins} ${sql}`)
+    .prepare(
+      `SELECT ${eventColumns} FROM (SELECT e.seq AS page_seq FROM events e ${sql}) page
+       CROSS JOIN events e ON e.seq = page.page_seq ${eventJoins} ORDER BY e.time_ns ${dir}, e.seq ${dir}`,
+    )
     .safeIntegers(true)
     .all(...params) as EventRow[];
   const last = rows.at(-1);
@@ -126,7 +155,7 @@ export function newestStart(
   let oldest: EventCursor | undefined;
   for (let left = count; left > 0; ) {
     const page = { order: "desc" as const, limit: Math.min(10_000, left), after };
-    const { sql, params } = conditions(filter, page);
+    const { sql, params } = conditions(sqlite, filter, page);
     const keys = sqlite
       .prepare(`SELECT e.time_ns AS timeNs, e.seq AS seq FROM events e ${sql}`)
       .safeIntegers(true)
@@ -151,11 +180,12 @@ export function eventsArrivedAfter(
   afterSeq: bigint,
   limit: number,
 ): { seq: bigint; event: VigilEvent }[] {
-  const { where, params } = filterConditions(filter);
+  const { where, params } = filterConditions(sqlite, filter);
   where.push("e.seq > ?");
   const rows = sqlite
     .prepare(
-      `SELECT ${eventColumns} FROM events e ${eventJoins} WHERE ${where.join(" AND ")} ORDER BY e.seq LIMIT ?`,
+      `SELECT ${eventColumns} FROM (SELECT e.seq AS page_seq FROM events e WHERE ${where.join(" AND ")}
+       ORDER BY e.seq LIMIT ?) page CROSS JOIN events e ON e.seq = page.page_seq ${eventJoins} ORDER BY e.seq`,
     )
     .safeIntegers(true)
     .all(...params, afterSeq, limit) as EventRow[];

@@ -13,12 +13,17 @@ export class Rollups {
   private readonly events = new Map<string, number>();
   private readonly execs = new Map<string, number>();
   private readonly addEvents: Database.Statement;
+  private readonly addHourly: Database.Statement;
   private readonly addExecs: Database.Statement;
 
   constructor(sqlite: Database.Database) {
     this.addEvents = sqlite.prepare(
       `INSERT INTO event_rollups (minute, host_id, type, count) VALUES (?, ?, ?, ?)
        ON CONFLICT (minute, host_id, type) DO UPDATE SET count = count + excluded.count`,
+    );
+    this.addHourly = sqlite.prepare(
+      `INSERT INTO event_rollups_hourly (hour, host_id, type, count) VALUES (?, ?, ?, ?)
+       ON CONFLICT (hour, host_id, type) DO UPDATE SET count = count + excluded.count`,
     );
     this.addExecs = sqlite.prepare(
       `INSERT INTO exec_rollups (hour, exe, count) VALUES (?, ?, ?)
@@ -38,10 +43,14 @@ export class Rollups {
 
   /** Writes what was counted (inside the batch's transaction) and starts over. */
   flush(): void {
+    const hourly = new Map<string, number>();
     for (const [key, count] of this.events) {
-      const [minute, hostId, type] = key.split(" ").map(Number);
+      const [minute, hostId, type] = key.split(" ").map(Number) as [number, number, number];
       this.addEvents.run(minute, hostId, type, count);
+      const hour = `${Math.floor(minute / 60)} ${hostId} ${type}`;
+      hourly.set(hour, (hourly.get(hour) ?? 0) + count);
     }
+    for (const [key, count] of hourly) this.addHourly.run(...key.split(" ").map(Number), count);
     for (const [key, count] of this.execs) {
       const space = key.indexOf(" ");
       this.addExecs.run(Number(key.slice(0, space)), key.slice(space + 1), count);
@@ -56,9 +65,14 @@ export class Rollups {
   }
 }
 
-/** Deletes counts older than `cutoffMs`, as retention deletes the events. */
-export function pruneRollups(sqlite: Database.Database, cutoffMs: number): void {
-  const minute = Math.floor(cutoffMs / 60_000);
-  sqlite.prepare("DELETE FROM event_rollups WHERE minute < ?").run(minute);
-  sqlite.prepare("DELETE FROM exec_rollups WHERE hour < ?").run(Math.floor(minute / 60));
+const MINUTES_KEPT_MS = 2 * 86_400_000;
+
+/** Deletes counts older than `cutoffMs` (as retention deletes the events), and per-minute ones past two days. */
+export function pruneRollups(sqlite: Database.Database, cutoffMs: number, nowMs = Date.now()): void {
+  const hour = Math.floor(cutoffMs / 3_600_000);
+  sqlite
+    .prepare("DELETE FROM event_rollups WHERE minute < ?")
+    .run(Math.floor(Math.max(cutoffMs, nowMs - MINUTES_KEPT_MS) / 60_000));
+  sqlite.prepare("DELETE FROM event_rollups_hourly WHERE hour < ?").run(hour);
+  sqlite.prepare("DELETE FROM exec_rollups WHERE hour < ?").run(hour);
 }
