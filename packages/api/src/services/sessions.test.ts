@@ -86,3 +86,12 @@ describe("console sessions", () => {
     });
   });
 });
+
+describe("sign-in throttle", () => {
+  it("remembers a bounded number of names, forgetting the longest quiet first", () => {
+    const throttle = new SignInThrottle(1, 60_000, 3);
+    for (const name of ["a", "b", "c", "d"]) throttle.failed(name, null, 0);
+    expect(() => throttle.check("a", null, 1)).not.toThrow(); // forgotten
+    expect(() => throttle.check("d", null, 1)).toThrow(/too many failed sign-ins/);
+  });
+});

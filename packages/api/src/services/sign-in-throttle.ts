@@ -10,6 +10,8 @@ export class SignInThrottle {
   constructor(
     private readonly maxFailures = 5,
     private readonly windowMs = 15 * 60_000,
+    /** Names and addresses remembered at most: a flood of made-up names must not grow the server's memory. */
+    private readonly maxKeys = 50_000,
   ) {}
 
   /** Throws 429 when `name` or `source` has failed too often lately. */
@@ -24,7 +26,15 @@ export class SignInThrottle {
   }
 
   failed(name: string, source: string | null, nowMs = Date.now()): void {
-    for (const key of this.keys(name, source)) this.failures.set(key, [...this.recent(key, nowMs), nowMs]);
+    for (const key of this.keys(name, source)) {
+      const recent = this.recent(key, nowMs);
+      this.failures.delete(key); // re-inserted last: the Map's order is then oldest failure first
+      this.failures.set(key, [...recent, nowMs]);
+    }
+    for (const key of this.failures.keys()) {
+      if (this.failures.size <= this.maxKeys) break;
+      this.failures.delete(key);
+    }
   }
 
   succeeded(name: string): void {
