@@ -35,19 +35,28 @@ const phrase = (q: string) => `"${q.replaceAll('"', '""')}"*`;
 
 type Page = { limit: number; order: "asc" | "desc"; after?: EventCursor };
 
-/** Past this many programs matching a text search, their events are found in time order rather than by program. */
-const BROAD_SEARCH_PROGRAMS = 20;
+/** Past this many matching programs, or events, a text search walks events newest first instead of sorting. */
+const BROAD_SEARCH_PROGRAMS = 1_000;
+const BROAD_SEARCH_EVENTS = 50_000;
 
 /**
- * Whether a text search matches so many programs that walking the events newest first finds a page sooner than
- * gathering and sorting all the events of every match (which suits a rare word).
+ * Whether a text search matches so many events that walking them newest first finds a page sooner than gathering
+ * and sorting all of them (which suits a rarer word). Both counts stop at their threshold, so deciding is cheap.
  */
 function broadSearch(sqlite: Database.Database, q: string): boolean {
-  const matches = sqlite
+  const programs = sqlite
     .prepare("SELECT count(*) FROM (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ? LIMIT ?)")
     .pluck()
     .get(phrase(q), BROAD_SEARCH_PROGRAMS + 1) as number;
-  return matches > BROAD_SEARCH_PROGRAMS;
+  if (programs > BROAD_SEARCH_PROGRAMS) return true;
+  const events = sqlite
+    .prepare(
+      `SELECT count(*) FROM (SELECT 1 FROM events WHERE program_id IN
+         (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?) LIMIT ?)`,
+    )
+    .pluck()
+    .get(phrase(q), BROAD_SEARCH_EVENTS + 1) as number;
+  return events > BROAD_SEARCH_EVENTS;
 }
 
 /** The conditions (and their parameters) of a filter. */
@@ -70,8 +79,15 @@ function filterConditions(
     params.push(...filter.types.map((t) => typeCodes[t]));
   }
   if (filter.host !== undefined) {
-    where.push("e.host_id IN (SELECT id FROM hosts WHERE machine_id = ? OR name = ?)");
-    params.push(filter.host, filter.host);
+    // Resolved first: with one host id (the usual case) SQLite walks (host_id, time_ns) newest first.
+    const ids = sqlite
+      .prepare("SELECT id FROM hosts WHERE machine_id = ? OR name = ?")
+      .pluck()
+      .all(filter.host, filter.host) as number[];
+    where.push(
+      ids.length === 1 ? "e.host_id = ?" : `e.host_id IN (${ids.map(() => "?").join(", ") || "NULL"})`,
+    );
+    params.push(...ids);
   }
   if (filter.pid !== undefined) {
     where.push("e.pid = ?");
@@ -95,7 +111,8 @@ function filterConditions(
   }
   if (filter.q !== undefined) {
     if (!hasWords(filter.q)) throw new SearchWithoutWordsError("text search needs a letter or digit");
-    // A unary + keeps SQLite off the program and file indexes, so it walks the time index instead.
+    // Many matches: a unary + keeps SQLite off the program and file indexes, so it walks the time index newest
+    // first. Fewer: it gathers the matches from those indexes (which hold the time) and sorts them.
     const plus = broadSearch(sqlite, filter.q) ? "+" : "";
     where.push(`(${plus}e.program_id IN (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?)
       OR ${plus}e.file_id IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))`);
@@ -113,7 +130,8 @@ function conditions(
   const { where, params } = filterConditions(sqlite, filter);
   const cmp = page.order === "desc" ? "<" : ">";
   if (page.after) {
-    where.push(`(e.time_ns ${cmp} ? OR (e.time_ns = ? AND e.seq ${cmp} ?))`);
+    // The first term is a range on the time index; the second drops the rows of the cursor's own time already seen.
+    where.push(`e.time_ns ${cmp}= ? AND (e.time_ns ${cmp} ? OR e.seq ${cmp} ?)`);
     params.push(page.after.timeNs, page.after.timeNs, page.after.seq);
   }
   const dir = page.order === "desc" ? "DESC" : "ASC";

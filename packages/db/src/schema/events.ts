@@ -53,9 +53,9 @@ export const events = sqliteTable(
     index("events_host_pid_idx").on(t.hostId, t.pid),
     // The process view: the children a process forked (fork rows only, a third of the events).
     index("events_children_idx").on(t.hostId, t.parentPid).where(sql`${t.type} = 1`),
-    // Text search and exe filters, which resolve to programs first.
-    index("events_program_idx").on(t.programId),
+    // Text search and exe filters, which resolve to programs first; with the time, matches sort from the index.
+    index("events_program_idx").on(t.programId, t.timeNs),
     // Text search over file paths (only exec and unlink_running events name a file).
-    index("events_file_idx").on(t.fileId).where(sql`${t.fileId} IS NOT NULL`),
+    index("events_file_idx").on(t.fileId, t.timeNs).where(sql`${t.fileId} IS NOT NULL`),
   ],
 );
