@@ -184,7 +184,6 @@ describe("the analyst console in a browser", () => {
     spawnSync(binary, [marker]);
     const row = page.locator("table.events tbody tr", { hasText: marker });
     await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
-    expect(await page.locator("table.events tbody tr").first().textContent()).toContain(marker);
     await page.getByRole("button", { name: "● Live" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Live tail" }).count()).toBe(1);
     await page.context().close();
