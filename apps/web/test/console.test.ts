@@ -285,11 +285,26 @@ describe("the analyst console in a browser", () => {
     });
     expect(refused.status).toBe(401);
     await admin.screenshot({ path: join(artifacts, "tokens.png") });
+
+    await admin.getByRole("link", { name: "Users" }).click();
+    const form = admin.getByRole("form", { name: "New user" });
+    await form.getByLabel("Name").fill("newcomer");
+    await form.getByLabel("Password (12+ characters)").fill("short");
+    await form.getByRole("button", { name: "Create user" }).click();
+    await expect.poll(() => admin.locator("p.error").textContent()).toContain("at least 12 characters");
+    await form.getByLabel("Password (12+ characters)").fill("a newcomer's long password");
+    await form.getByRole("button", { name: "Create user" }).click();
+    const newcomer = admin.locator("table.events tbody tr", { hasText: "newcomer" });
+    await expect.poll(() => newcomer.count()).toBe(1);
+    await newcomer.getByRole("button", { name: "Disable" }).click();
+    await expect.poll(() => newcomer.textContent()).toContain("disabled");
+    await admin.screenshot({ path: join(artifacts, "users.png") });
     await admin.context().close();
 
     const viewer = await signedIn("viewer1", viewerPassword);
     expect(await viewer.getByRole("link", { name: "Audit log" }).count()).toBe(0);
     expect(await viewer.getByRole("link", { name: "API tokens" }).count()).toBe(0);
+    expect(await viewer.getByRole("link", { name: "Users" }).count()).toBe(0);
     await viewer.goto("/admin/audit");
     await expect
       .poll(() => viewer.locator("section[role=alert]").textContent())

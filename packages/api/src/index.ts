@@ -1,6 +1,7 @@
 export * from "./errors";
 export * from "./root";
 export * from "./secrets";
+export * from "./services/accounts";
 export * from "./services/alerts";
 export * from "./services/api-tokens";
 export * from "./services/audit";

@@ -25,6 +25,12 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "tokens.list": { role: "admin" },
   "tokens.create": { role: "admin", input: { name: "ci", role: "viewer" } },
   "tokens.revoke": { role: "admin", input: { id: "0123456789abcdef" } },
+  "users.list": { role: "admin" },
+  "users.create": {
+    role: "admin",
+    input: { name: "newcomer", role: "viewer", password: "a long enough password" },
+  },
+  "users.update": { role: "admin", input: { id: 1, role: "analyst" } },
   "audit.list": { role: "admin", input: { limit: 10 } },
 };
 

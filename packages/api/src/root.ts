@@ -5,6 +5,7 @@ import { dashboardRouter } from "./routers/dashboard";
 import { eventsRouter } from "./routers/events";
 import { processesRouter } from "./routers/processes";
 import { tokensRouter } from "./routers/tokens";
+import { usersRouter } from "./routers/users";
 import { createCallerFactory, router } from "./trpc/init";
 
 export const appRouter = router({
@@ -14,6 +15,7 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   processes: processesRouter,
   tokens: tokensRouter,
+  users: usersRouter,
   audit: auditRouter,
 });
 
