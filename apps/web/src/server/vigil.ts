@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { Ingest } from "@vigil/api";
+import { Ingest, pruneAlertEvents } from "@vigil/api";
 import { openStore, pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
 import { env } from "../env";
 
@@ -27,7 +27,10 @@ function start(): Vigil {
         ingest.removed(deleted);
         // The dashboard's counts follow the age limit (not the count limit: they are what happened, and small).
         pruneRollups(store.sqlite, Date.now() - retention.maxAgeMs);
-        if (deleted > 0) await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
+        if (deleted > 0) {
+          pruneAlertEvents(store);
+          await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
+        }
       })
       .catch((error) => console.error("vigil: retention failed:", error))
       .finally(() => {

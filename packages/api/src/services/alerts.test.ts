@@ -3,7 +3,7 @@ import { testStore } from "@vigil/db/test-store";
 import { type VigilEvent, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
-import { AlertRecorder, alertEventSeqs, getAlert, listAlerts, updateAlert } from "./alerts";
+import { AlertRecorder, alertEventSeqs, getAlert, listAlerts, pruneAlertEvents, updateAlert } from "./alerts";
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -69,6 +69,18 @@ describe("built-in detections and alert groups", () => {
       ["mem-write", "critical"],
       ["ptrace-attach", "high"],
     ]);
+  });
+
+  it("forgets the events retention deleted, and keeps the alert", () => {
+    const { store, web, ingest } = setup();
+    ingest(web, {}, "unlink_running");
+    ingest(web, {}, "unlink_running");
+    const [alert] = open(store);
+    const [newest, oldest] = alertEventSeqs(store, alert?.id ?? 0, 10);
+    store.sqlite.prepare("DELETE FROM events WHERE seq = ?").run(oldest);
+    expect(pruneAlertEvents(store)).toBe(1);
+    expect(alertEventSeqs(store, alert?.id ?? 0, 10)).toEqual([newest]);
+    expect(getAlert(store, alert?.id ?? 0).count).toBe(2);
   });
 
   it("refuses to update an alert that does not exist", () => {

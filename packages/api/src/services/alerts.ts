@@ -185,3 +185,12 @@ export function alertEventSeqs(store: Store, alertId: number, limit: number, bef
     .safeIntegers(true)
     .all(alertId, ...(beforeSeq !== undefined ? [beforeSeq] : []), limit) as bigint[];
 }
+
+/** Forgets which events an alert stood for once retention has deleted them (the alert itself stays). */
+export function pruneAlertEvents(store: Store): number {
+  return store.sqlite
+    .prepare(
+      "DELETE FROM alert_events WHERE NOT EXISTS (SELECT 1 FROM events WHERE events.seq = alert_events.seq)",
+    )
+    .run().changes;
+}
