@@ -2,18 +2,14 @@ import { type Actor, bearer, DomainError, sessionUser, tokenActor, unauthorized 
 import type { Store } from "@vigil/db";
 import { sessionCookieOf } from "./session-cookie";
 
-/** Who sends a request: an API token (Authorization: Bearer vgt_...) or a signed-in user (the session cookie). */
+/** Who sends a request: an API token (Authorization: Bearer vgt_...), a signed-in user (the session cookie), or null. */
 export function actorOf(store: Store, headers: Headers): Actor | null {
-  const credential = bearer(headers.get("authorization"));
-  if (credential) {
-    try {
-      return { kind: "token", ...tokenActor(store, credential) };
-    } catch (error) {
-      if (error instanceof DomainError) return null;
-      throw error;
-    }
+  try {
+    return requireActor(store, headers);
+  } catch (error) {
+    if (error instanceof DomainError) return null;
+    throw error;
   }
-  return sessionUser(store, sessionCookieOf(headers.get("cookie")));
 }
 
 /** The client's address: the first proxy hop when behind one, else unknown to a route handler. */

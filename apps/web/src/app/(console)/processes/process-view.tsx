@@ -5,18 +5,17 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { commandLine, printable } from "@/components/printable";
 import { useTRPC } from "@/trpc/react";
+import { shortTime } from "../events/event-table";
 
 export const processHref = (host: string, pid: number, at: string) =>
   `/processes?${new URLSearchParams({ host, pid: String(pid), at })}`;
 
-const clock = (time: string) => `${time.slice(0, 10)} ${time.slice(11, 23)}`;
-
 function Lifetime({ node }: { node: ProcessNode }) {
   return (
     <span className="muted lifetime">
-      {node.start ? `forked ${clock(node.start)}` : "started before the recorded events"}
+      {node.start ? `forked ${shortTime(node.start)}` : "started before the recorded events"}
       {node.exit &&
-        ` · exited ${clock(node.exit.time)} ${node.exit.signal ? `by signal ${node.exit.signal}` : `with code ${node.exit.code}`}`}
+        ` · exited ${shortTime(node.exit.time)} ${node.exit.signal ? `by signal ${node.exit.signal}` : `with code ${node.exit.code}`}`}
     </span>
   );
 }
