@@ -4,6 +4,7 @@ export * from "./events/process-tree";
 export * from "./events/query";
 export * from "./events/retention";
 export * from "./events/rollups";
+export { hasWords, SearchWithoutWordsError } from "./events/text-search";
 export * from "./events/time";
 export * from "./events/writer";
 export * from "./schema";

@@ -2,6 +2,7 @@ import type { EventType, Verdict, VigilEvent } from "@vigil/events";
 import type Database from "better-sqlite3";
 import { typeCodes, verdictCodes } from "./codes";
 import { type EventRow, eventColumns, eventJoins, rowToEvent } from "./reader";
+import { broadSearch, manyPrograms, SearchMatcher, type TextSearch, textSearch } from "./text-search";
 
 export type EventFilter = {
   sinceNs?: bigint;
@@ -16,7 +17,7 @@ export type EventFilter = {
   exe?: string;
   /** a glob over the parent's executable path */
   parentExe?: string;
-  /** text search over argv, paths and comm: words in this order, the last one possibly a prefix, any case */
+  /** text search over argv, paths and comm: words in this order, any case; a trailing `*` makes the last a prefix */
   q?: string;
 };
 
@@ -25,39 +26,7 @@ export type EventCursor = { timeNs: bigint; seq: bigint };
 
 export type EventPage = { events: VigilEvent[]; next: EventCursor | null };
 
-export class SearchWithoutWordsError extends Error {}
-
-/** Whether a text search has a word to match (a letter or digit): the index holds words only. */
-export const hasWords = (q: string) => /[\p{L}\p{N}]/u.test(q);
-
-/** An FTS5 phrase whose last word may be a prefix; quotes are doubled so any input is a literal. */
-const phrase = (q: string) => `"${q.replaceAll('"', '""')}"*`;
-
 type Page = { limit: number; order: "asc" | "desc"; after?: EventCursor };
-
-/** Past this many matching programs, or events, a text search walks events newest first instead of sorting. */
-const BROAD_SEARCH_PROGRAMS = 1_000;
-const BROAD_SEARCH_EVENTS = 50_000;
-
-/**
- * Whether a text search matches so many events that walking them newest first finds a page sooner than gathering
- * and sorting all of them (which suits a rarer word). Both counts stop at their threshold, so deciding is cheap.
- */
-function broadSearch(sqlite: Database.Database, q: string): boolean {
-  const programs = sqlite
-    .prepare("SELECT count(*) FROM (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ? LIMIT ?)")
-    .pluck()
-    .get(phrase(q), BROAD_SEARCH_PROGRAMS + 1) as number;
-  if (programs > BROAD_SEARCH_PROGRAMS) return true;
-  const events = sqlite
-    .prepare(
-      `SELECT count(*) FROM (SELECT 1 FROM events WHERE program_id IN
-         (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?) LIMIT ?)`,
-    )
-    .pluck()
-    .get(phrase(q), BROAD_SEARCH_EVENTS + 1) as number;
-  return events > BROAD_SEARCH_EVENTS;
-}
 
 /** The conditions (and their parameters) of a filter. */
 function filterConditions(
@@ -110,13 +79,13 @@ function filterConditions(
     params.push(filter.parentExe);
   }
   if (filter.q !== undefined) {
-    if (!hasWords(filter.q)) throw new SearchWithoutWordsError("text search needs a letter or digit");
+    const search = textSearch(filter.q);
     // Many matches: a unary + keeps SQLite off the program and file indexes, so it walks the time index newest
     // first. Fewer: it gathers the matches from those indexes (which hold the time) and sorts them.
-    const plus = broadSearch(sqlite, filter.q) ? "+" : "";
+    const plus = broadSearch(sqlite, search) ? "+" : "";
     where.push(`(${plus}e.program_id IN (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?)
       OR ${plus}e.file_id IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))`);
-    params.push(phrase(filter.q), phrase(filter.q));
+    params.push(search.phrase, search.phrase);
   }
   return { where, params };
 }
@@ -146,21 +115,75 @@ function conditions(
  * for oldest first; pass the returned `next` to continue.
  */
 export function queryEvents(sqlite: Database.Database, filter: EventFilter, page: Page): EventPage {
-  const { sql, params } = conditions(sqlite, filter, page);
   const dir = page.order === "desc" ? "DESC" : "ASC";
   // The page's rows are chosen from events alone (on its indexes), and only those rows are joined to their details.
   const rows = sqlite
     .prepare(
-      `SELECT ${eventColumns} FROM (SELECT e.seq AS page_seq FROM events e ${sql}) page
-       CROSS JOIN events e ON e.seq = page.page_seq ${eventJoins} ORDER BY e.time_ns ${dir}, e.seq ${dir}`,
+      `SELECT ${eventColumns} FROM events e ${eventJoins} WHERE e.seq IN (SELECT value FROM json_each(?))
+       ORDER BY e.time_ns ${dir}, e.seq ${dir}`,
     )
     .safeIntegers(true)
-    .all(...params) as EventRow[];
+    .all(JSON.stringify(pageSeqs(sqlite, filter, page).map(String))) as EventRow[];
   const last = rows.at(-1);
   return {
     events: rows.map(rowToEvent),
     next: last && rows.length === page.limit ? { timeNs: last.time_ns, seq: last.seq } : null,
   };
+}
+
+/** Rows a search walk reads per step, and the FTS5 look-ups it may make (each 20-150 us). */
+const WALK_STEP = 250;
+const WALK_LOOKUPS = 1_000;
+
+/** The arrival numbers of a page's events, in page order. */
+function pageSeqs(sqlite: Database.Database, filter: EventFilter, page: Page): bigint[] {
+  if (filter.q !== undefined) {
+    const search = textSearch(filter.q);
+    if (!search.prefix && manyPrograms(sqlite, search)) return walkSearch(sqlite, filter, search, page);
+  }
+  const { sql, params } = conditions(sqlite, filter, page);
+  return sqlite
+    .prepare(`SELECT e.seq FROM events e ${sql}`)
+    .pluck()
+    .safeIntegers(true)
+    .all(...params) as bigint[];
+}
+
+/**
+ * A search whose words are in many programs: events are read in the page's order on the other filters' indexes,
+ * and one is kept when its program or file matches. Where matches are rare, the look-ups run out and SQLite's
+ * plan finishes the page from where the walk stopped.
+ */
+function walkSearch(
+  sqlite: Database.Database,
+  filter: EventFilter,
+  search: TextSearch,
+  page: Page,
+): bigint[] {
+  const { q: _, ...others } = filter;
+  const matcher = new SearchMatcher(sqlite, search);
+  const seqs: bigint[] = [];
+  let after = page.after;
+  for (;;) {
+    const { sql, params } = conditions(sqlite, others, { order: page.order, limit: WALK_STEP, after });
+    const rows = sqlite
+      .prepare(`SELECT e.seq, e.time_ns, e.program_id, e.file_id FROM events e ${sql}`)
+      .raw()
+      .safeIntegers(true)
+      .all(...params) as [bigint, bigint, bigint, bigint | null][];
+    for (const [seq, timeNs, programId, fileId] of rows) {
+      after = { timeNs, seq };
+      if (matcher.matches(programId, fileId) && seqs.push(seq) === page.limit) return seqs;
+    }
+    if (rows.length < WALK_STEP) return seqs;
+    // Matches this rare would take more look-ups than the budget leaves: SQLite's plan finishes the page.
+    const needed = ((page.limit - seqs.length) * matcher.lookups) / Math.max(seqs.length, 1);
+    if (needed > WALK_LOOKUPS - matcher.lookups) {
+      const rest = conditions(sqlite, filter, { order: page.order, limit: page.limit - seqs.length, after });
+      const more = sqlite.prepare(`SELECT e.seq FROM events e ${rest.sql}`).pluck().safeIntegers(true);
+      return [...seqs, ...(more.all(...rest.params) as bigint[])];
+    }
+  }
 }
 
 /** Where the newest `count` matching events begin: a cursor to read them oldest first (with order "asc"). */

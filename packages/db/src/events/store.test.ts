@@ -145,8 +145,10 @@ describe("events in SQLite", () => {
     const ids = (filter: Parameters<typeof queryEvents>[1]) =>
       queryEvents(store.sqlite, filter, { order: "asc", limit: 10 }).events.map((e) => e.id);
     expect(ids({ q: "-e /bin" })).toEqual(["a"]);
-    expect(ids({ q: "nc -e /bin/s" })).toEqual(["a"]); // the last word may be a prefix
-    expect(ids({ q: "HIDDEN-min" })).toEqual(["c"]);
+    expect(ids({ q: "nc -e /bin/s*" })).toEqual(["a"]); // a trailing * makes the last word a prefix
+    expect(ids({ q: "nc -e /bin/s" })).toEqual([]); // and only then
+    expect(ids({ q: "HIDDEN-miner" })).toEqual(["c"]);
+    expect(ids({ q: "HIDDEN-min *" })).toEqual(["c"]);
     expect(ids({ q: "shm/.hidden" })).toEqual(["c"]);
     expect(ids({ q: "e /bin" })).toEqual(["a"]);
     expect(ids({ q: "iner" })).toEqual([]); // words, not substrings
@@ -156,6 +158,47 @@ describe("events in SQLite", () => {
     expect(ids({ q: '"quoted" OR x' })).toEqual([]);
     expect(ids({ host: "web-1", pid: 4242 })).toEqual(["a", "b", "c"]);
     expect(ids({ host: "web-2" })).toEqual([]);
+  });
+
+  it("pages a search found in many programs in time order, whether matches are dense or rare", () => {
+    const { insert, store } = setup();
+    const base = validEvent("exec") as { process: Record<string, unknown> };
+    // 1,100 programs with "alpha" (the old half), then 1,200 with "beta" and, every 100th, "alpha" again: a search
+    // for alpha reads past more programs than its look-up budget before it has a page, and SQLite finishes it.
+    const written = Array.from({ length: 2_300 }, (_, i) => {
+      const word = i < 1_100 || i % 100 === 0 ? "alpha" : "beta";
+      return event("exec", {
+        id: `e${i}`,
+        time: nsToTime(1_800_000_000_000_000_000n + BigInt(i) * 1_000_000n),
+        process: { ...base.process, argv: [word, `n${i}`] },
+      });
+    });
+    insert(written);
+    const newestFirst = (word: string) =>
+      written
+        .filter((e) => e.type === "exec" && e.process.argv[0] === word)
+        .map((e) => e.id)
+        .reverse();
+    const pages = (q: string, limit: number) => {
+      const seen: string[] = [];
+      let after: Parameters<typeof queryEvents>[2]["after"];
+      for (;;) {
+        const page = queryEvents(store.sqlite, { q }, { order: "desc", limit, after });
+        seen.push(...page.events.map((e) => e.id));
+        if (!page.next) return seen;
+        after = page.next;
+      }
+    };
+    for (const limit of [7, 100, 500]) {
+      expect(pages("alpha", limit)).toEqual(newestFirst("alpha"));
+      expect(pages("beta", limit)).toEqual(newestFirst("beta"));
+    }
+    expect(pages("alph*", 100)).toEqual(newestFirst("alpha"));
+    expect(pages("alph", 100)).toEqual([]);
+    const oldestFirst = queryEvents(store.sqlite, { q: "beta" }, { order: "asc", limit: 3 }).events;
+    expect(oldestFirst.map((e) => e.id)).toEqual(newestFirst("beta").reverse().slice(0, 3));
+    const page = queryEvents(store.sqlite, { q: "alpha", pid: 999 }, { order: "desc", limit: 10 });
+    expect(page).toEqual({ events: [], next: null });
   });
 
   it("filters by verdict, uid, and globs over the executable and the parent's", () => {

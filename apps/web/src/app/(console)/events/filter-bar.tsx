@@ -13,7 +13,7 @@ const rangeLabels: Record<Range, string> = {
 };
 
 const textFields = [
-  { key: "q", label: "Search", placeholder: "words in argv, paths, comm" },
+  { key: "q", label: "Search", placeholder: "words in argv, paths, comm (end with * for a prefix)" },
   { key: "host", label: "Host", placeholder: "name or machine id" },
   { key: "exe", label: "Executable", placeholder: "glob, e.g. /usr/bin/*" },
   { key: "parentExe", label: "Parent", placeholder: "glob" },
