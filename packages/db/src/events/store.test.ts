@@ -189,7 +189,7 @@ describe("events in SQLite", () => {
         after = page.next;
       }
     };
-    for (const limit of [7, 100, 500]) {
+    for (const limit of [40, 500]) {
       expect(pages("alpha", limit)).toEqual(newestFirst("alpha"));
       expect(pages("beta", limit)).toEqual(newestFirst("beta"));
     }
@@ -199,7 +199,7 @@ describe("events in SQLite", () => {
     expect(oldestFirst.map((e) => e.id)).toEqual(newestFirst("beta").reverse().slice(0, 3));
     const page = queryEvents(store.sqlite, { q: "alpha", pid: 999 }, { order: "desc", limit: 10 });
     expect(page).toEqual({ events: [], next: null });
-  });
+  }, 60_000); // thousands of rows and pages: seconds when the other test suites share the CPU
 
   it("filters by verdict, uid, and globs over the executable and the parent's", () => {
     const { insert, store } = setup();
