@@ -175,6 +175,60 @@ describe("the analyst console in a browser", () => {
     await page.context().close();
   });
 
+  it("draws only the rows in view of a long list, loads older ones while scrolling, and keeps chosen columns in the URL", async () => {
+    const many = join(tmpdir(), `vigil-many-${process.pid}`);
+    copyFileSync("/bin/true", many);
+    execFileSync("chmod", ["+x", many]);
+    execFileSync("/bin/sh", ["-c", `i=0; while [ $i -lt 600 ]; do ${many}; i=$((i + 1)); done`]);
+    rmSync(many);
+    const query = `type=exec&exe=${encodeURIComponent(many)}`; // its execs, not chmod's or the loop's with it in argv
+    await expect
+      .poll(async () => (await exportedEvents(base, data.apiToken, query)).length, { timeout: 30_000 })
+      .toBe(600);
+
+    const page = await signedIn("admin", "a password for the tests");
+    await page.goto(`/events?${query}`);
+    const drawn = page.locator("table.events tbody tr[data-index]");
+    await expect.poll(() => drawn.count()).toBeGreaterThan(10);
+    expect(await drawn.count()).toBeLessThan(100); // a page of 100 is loaded; only those in view are drawn
+
+    // Down the list with the keyboard, past rows that were not drawn when it started.
+    await drawn.first().focus();
+    for (let i = 0; i < 80; i++) await page.keyboard.press("ArrowDown");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-index"))).toBe("80");
+
+    // Scrolling to the end loads the older pages, and still only the rows in view are drawn.
+    const more = page.locator(".more");
+    for (let i = 0; i < 30 && !(await more.textContent())?.includes("no more"); i++) {
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await page.waitForTimeout(200);
+    }
+    expect(await more.textContent()).toContain("600 events, no more");
+    await expect.poll(() => page.locator('tr[data-index="599"]').isVisible()).toBe(true);
+    expect(await drawn.count()).toBeLessThan(150);
+
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const chooser = page.locator(".column-chooser");
+    await chooser.getByText("Columns", { exact: true }).click();
+    await chooser.getByLabel("UID").click(); // the choice goes to the URL, and the boxes follow it
+    await page.waitForURL(/cols=/);
+    await chooser.getByLabel("Parent").click();
+    await page.waitForURL(/cols=[^&]*parent/);
+    expect(await chooser.getByLabel("UID").isChecked()).toBe(false);
+    await page.reload();
+    await expect.poll(() => drawn.count()).toBeGreaterThan(0);
+    const headers = await page.locator("table.events thead th").allTextContents();
+    expect(headers).toContain("Parent");
+    expect(headers).not.toContain("UID");
+    const parentCell = page
+      .locator("table.events tbody tr[data-index='0'] td")
+      .nth(headers.indexOf("Parent"));
+    expect(await parentCell.textContent()).toBe("/usr/bin/dash");
+    await chooser.getByText("Columns", { exact: true }).click();
+    await page.screenshot({ path: join(artifacts, "events-columns.png") });
+    await page.context().close();
+  });
+
   it("streams a new exec into the table while live tail is on", async () => {
     const page = await signedIn("admin", "a password for the tests");
     await page.goto("/events?type=exec");

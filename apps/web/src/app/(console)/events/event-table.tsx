@@ -1,89 +1,142 @@
 "use client";
 import type { VigilEvent } from "@vigil/events";
-import type { KeyboardEvent } from "react";
-import { commandLine, printable } from "@/components/printable";
+import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { type ColumnKey, columns, defaultColumns } from "./columns";
 
-/** What the row says about the event beyond its process: the command line, the file, the target. */
-export function summary(event: VigilEvent): string {
-  switch (event.type) {
-    case "exec":
-      return commandLine(event.process.argv);
-    case "unlink_running":
-      return printable(event.file.path);
-    case "ptrace":
-      return `${event.request} → pid ${event.target.pid} ${printable(event.target.exe)}`;
-    case "mem_write":
-      return `${event.method} → pid ${event.target.pid} ${printable(event.target.exe)}`;
-    case "fork":
-      return `forked by pid ${event.parent.pid} ${printable(event.parent.exe)}`;
-    case "exit":
-      return event.exit.signal ? `signal ${event.exit.signal}` : `code ${event.exit.code}`;
-  }
-}
+export { shortTime, summary } from "./columns";
 
 /** Unique among all hosts' events. */
 export const eventKey = (e: VigilEvent) => `${e.host.id} ${e.id}`;
 
-export const shortTime = (time: string) => `${time.slice(0, 10)} ${time.slice(11, 23)}`;
+/** Every row is one line (globals.css: table.events tbody tr), so a row's place is its index times its height. */
+const ROW_HEIGHT = 30;
+/** Rows drawn beyond the window's edges, so a quick scroll does not show blank space. */
+const OVERSCAN = 20;
+/** Within this many rows of the last one loaded, the table asks for more. */
+const NEAR_END = 40;
 
 const security = new Set(["unlink_running", "ptrace", "mem_write"]);
 
+/**
+ * The events table: thousands of rows stay quick because only those in (or near) the window are in the page;
+ * spacer rows stand in for the rest. Arrow keys (or j/k) move between rows, Enter opens one.
+ */
 export function EventTable(props: {
   events: VigilEvent[];
   selected: VigilEvent | null;
   onOpen: (event: VigilEvent) => void;
+  columns?: ColumnKey[];
+  /** Called when the reader nears the last row: time to load older events. */
+  onNearEnd?: () => void;
 }) {
-  const move = (event: KeyboardEvent<HTMLTableRowElement>, row: VigilEvent) => {
-    const sibling =
-      event.key === "ArrowDown" || event.key === "j"
-        ? event.currentTarget.nextElementSibling
-        : event.key === "ArrowUp" || event.key === "k"
-          ? event.currentTarget.previousElementSibling
-          : null;
-    if (sibling instanceof HTMLElement) {
-      event.preventDefault();
-      sibling.focus();
-    } else if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      props.onOpen(row);
+  const shown = props.columns ?? defaultColumns;
+  const body = useRef<HTMLTableSectionElement>(null);
+  const [range, setRange] = useState({ first: 0, last: 100 });
+  const [rowHeight, setRowHeight] = useState(ROW_HEIGHT);
+  /** The row the keyboard moved to, until it is drawn and focused. */
+  const pendingFocus = useRef<number | null>(null);
+  const count = props.events.length;
+
+  useLayoutEffect(() => {
+    const measure = () => {
+      const top = body.current?.getBoundingClientRect().top ?? 0;
+      const first = Math.max(0, Math.floor(-top / rowHeight) - OVERSCAN);
+      const last = Math.ceil((window.innerHeight - top) / rowHeight) + OVERSCAN;
+      setRange((r) => (r.first === first && r.last === last ? r : { first, last }));
+    };
+    measure();
+    window.addEventListener("scroll", measure, { passive: true });
+    window.addEventListener("resize", measure);
+    return () => {
+      window.removeEventListener("scroll", measure);
+      window.removeEventListener("resize", measure);
+    };
+  }, [rowHeight]);
+
+  // The stylesheet sets the height; the browser's rounding decides it: measured, so spacers match the rows exactly.
+  useLayoutEffect(() => {
+    const drawn = body.current?.querySelector("tr[data-index]")?.getBoundingClientRect().height;
+    if (drawn && Math.abs(drawn - rowHeight) > 0.01) setRowHeight(drawn);
+  });
+
+  const first = Math.min(range.first, Math.max(0, count - 1));
+  const last = Math.min(range.last, count);
+  const { onNearEnd } = props;
+  useEffect(() => {
+    if (count > 0 && last >= count - NEAR_END) onNearEnd?.();
+  }, [last, count, onNearEnd]);
+
+  // A row reached with the keyboard may not be drawn yet: it is scrolled to, and focused once it is drawn.
+  const focusRow = (index: number) => {
+    const row = body.current?.querySelector<HTMLElement>(`tr[data-index="${index}"]`);
+    if (row) {
+      pendingFocus.current = null;
+      row.focus();
+    } else if (body.current) {
+      pendingFocus.current = index;
+      const top = body.current.getBoundingClientRect().top + window.scrollY + index * rowHeight;
+      window.scrollTo({ top: top - window.innerHeight / 2 });
     }
   };
+  useEffect(() => {
+    if (pendingFocus.current !== null) focusRow(pendingFocus.current);
+  });
+
+  const onKey = (event: KeyboardEvent<HTMLTableRowElement>, index: number) => {
+    const down = event.key === "ArrowDown" || event.key === "j";
+    const up = event.key === "ArrowUp" || event.key === "k";
+    if (down || up) {
+      event.preventDefault();
+      focusRow(Math.min(count - 1, Math.max(0, index + (down ? 1 : -1))));
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      props.onOpen(props.events[index] as VigilEvent);
+    }
+  };
+
   return (
     <table className="events">
+      <colgroup>
+        {shown.map((key) => (
+          <col key={key} style={columns[key].width ? { width: columns[key].width } : undefined} />
+        ))}
+      </colgroup>
       <thead>
         <tr>
-          <th>Time (UTC)</th>
-          <th>Type</th>
-          <th>Host</th>
-          <th>PID</th>
-          <th>UID</th>
-          <th>Executable</th>
-          <th>Details</th>
-          <th>Verdict</th>
+          {shown.map((key) => (
+            <th key={key}>{columns[key].label}</th>
+          ))}
         </tr>
       </thead>
-      <tbody>
-        {props.events.map((e) => (
+      <tbody ref={body}>
+        {first > 0 && <Spacer columns={shown.length} height={first * rowHeight} />}
+        {props.events.slice(first, last).map((e, offset) => (
           <tr
             key={eventKey(e)}
+            data-index={first + offset}
             tabIndex={0}
             className={`${security.has(e.type) ? "security" : ""} ${props.selected === e ? "selected" : ""}`}
             onClick={() => props.onOpen(e)}
-            onKeyDown={(k) => move(k, e)}
+            onKeyDown={(k) => onKey(k, first + offset)}
           >
-            <td className="mono nowrap">{shortTime(e.time)}</td>
-            <td>
-              <span className={`type type-${e.type}`}>{e.type}</span>
-            </td>
-            <td>{printable(e.host.name)}</td>
-            <td className="mono">{e.process.pid}</td>
-            <td className="mono">{e.process.uid}</td>
-            <td className="mono">{printable(e.process.exe)}</td>
-            <td className="mono details">{summary(e)}</td>
-            <td>{e.verdict}</td>
+            {shown.map((key) => (
+              <td key={key} className={columns[key].mono ? "mono" : undefined}>
+                {columns[key].cell(e)}
+              </td>
+            ))}
           </tr>
         ))}
+        {last < count && <Spacer columns={shown.length} height={(count - last) * rowHeight} />}
       </tbody>
     </table>
+  );
+}
+
+/** Stands in for rows that are not drawn. */
+function Spacer(props: { columns: number; height: number }) {
+  return (
+    <tr aria-hidden className="spacer">
+      <td colSpan={props.columns} style={{ height: props.height }} />
+    </tr>
   );
 }

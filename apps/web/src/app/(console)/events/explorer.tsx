@@ -2,8 +2,10 @@
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import type { VigilEvent } from "@vigil/events";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { useTRPC } from "@/trpc/react";
+import { ColumnChooser } from "./column-chooser";
+import { type ColumnKey, columnsFromParam, columnsParam } from "./columns";
 import { EventDrawer } from "./event-drawer";
 import { EventTable, eventKey } from "./event-table";
 import { FilterBar } from "./filter-bar";
@@ -21,11 +23,18 @@ export function Explorer() {
   const input = useMemo(() => listInput(filter, now), [filter, now]);
   const [open, setOpen] = useState<VigilEvent | null>(null);
   const live = useLiveTail(filter);
+  const shownColumns = columnsFromParam(searchParams.get("cols"));
 
+  const show = (next: ExplorerFilter, chosen: ColumnKey[]) => {
+    const params = paramsFromFilter(next);
+    const cols = columnsParam(chosen);
+    if (cols) params.set("cols", cols);
+    const query = params.toString();
+    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  };
   const setFilter = (next: ExplorerFilter) => {
     setNow(Date.now());
-    const query = paramsFromFilter(next).toString();
-    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+    show(next, shownColumns);
   };
 
   const pages = useInfiniteQuery(
@@ -35,6 +44,10 @@ export function Explorer() {
     }),
   );
   const paged = pages.data?.pages.flatMap((p) => p.events) ?? [];
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
+  const loadOlder = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
   const streamed = new Set(live.events.map(eventKey));
   const events = [...live.events, ...paged.filter((e) => !streamed.has(eventKey(e)))];
 
@@ -61,6 +74,7 @@ export function Explorer() {
         <a href={exportHref(filter, now, "ndjson")} download>
           Export NDJSON
         </a>
+        <ColumnChooser chosen={shownColumns} onChange={(chosen) => show(filter, chosen)} />
       </div>
       {pages.isError ? (
         <p role="alert" className="error">
@@ -73,11 +87,17 @@ export function Explorer() {
       ) : (
         <>
           {pages.isPlaceholderData && <p className="muted updating">Updating…</p>}
-          <EventTable events={events} onOpen={setOpen} selected={open} />
+          <EventTable
+            events={events}
+            onOpen={setOpen}
+            selected={open}
+            columns={shownColumns}
+            onNearEnd={loadOlder}
+          />
           <div className="more">
-            {pages.hasNextPage ? (
-              <button type="button" onClick={() => pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
-                {pages.isFetchingNextPage ? "Loading…" : "Load older events"}
+            {hasNextPage ? (
+              <button type="button" onClick={loadOlder} disabled={isFetchingNextPage}>
+                {isFetchingNextPage ? "Loading…" : "Load older events"}
               </button>
             ) : (
               <span className="muted">{events.length} events, no more</span>
