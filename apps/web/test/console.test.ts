@@ -175,7 +175,7 @@ describe("the analyst console in a browser", () => {
     await page.context().close();
   });
 
-  it("draws only the rows in view of a long list, loads older ones while scrolling, and keeps chosen columns in the URL", async () => {
+  it("draws only the rows in view of a long list, loads older ones while scrolling, keeps chosen columns and the order in the URL", async () => {
     const many = join(tmpdir(), `vigil-many-${process.pid}`);
     copyFileSync("/bin/true", many);
     execFileSync("chmod", ["+x", many]);
@@ -224,6 +224,13 @@ describe("the analyst console in a browser", () => {
       .locator("table.events tbody tr[data-index='0'] td")
       .nth(headers.indexOf("Parent"));
     expect(await parentCell.textContent()).toBe("/usr/bin/dash");
+
+    const timeOf = (index: number) => page.locator(`tr[data-index='${index}'] td`).first().textContent();
+    const newest = await timeOf(0);
+    await page.getByRole("button", { name: /newest first/ }).click();
+    await page.waitForURL(/sort=oldest/);
+    await expect.poll(() => timeOf(0)).not.toBe(newest);
+    expect(((await timeOf(0)) ?? "") <= ((await timeOf(1)) ?? "")).toBe(true);
     await chooser.getByText("Columns", { exact: true }).click();
     await page.screenshot({ path: join(artifacts, "events-columns.png") });
     await page.context().close();

@@ -11,25 +11,47 @@ import { createUser } from "../services/users";
 let cleanup = () => {};
 afterEach(() => cleanup());
 
+async function viewer() {
+  const t = testStore();
+  cleanup = t.cleanup;
+  await createUser(t.store, { name: "ana", role: "viewer", password: "a long enough password" });
+  const throttle = new SignInThrottle();
+  const { cookie } = await signIn(t.store, throttle, {
+    name: "ana",
+    password: "a long enough password",
+    source: null,
+  });
+  const caller = createCaller({
+    store: t.store,
+    actor: sessionUser(t.store, cookie),
+    source: null,
+    throttle,
+    sessionCookie: { set: () => {}, clear: () => {} },
+  });
+  return { t, caller };
+}
+
+describe("events list", () => {
+  it("pages newest first, or oldest first when asked, each page continuing the last", async () => {
+    const { t, caller } = await viewer();
+    const writer = new EventWriter(t.store.sqlite);
+    for (let i = 0; i < 5; i++) {
+      const time = `2026-11-29T10:00:0${i}.000000000Z`;
+      writer.insert(t.hostId, vigilEventSchema.parse({ ...validEvent("exit"), id: `e${i}`, time }));
+    }
+    const ids = async (order?: "newest" | "oldest") => {
+      const first = await caller.events.list({ order, limit: 3 });
+      const rest = await caller.events.list({ order, limit: 3, cursor: first.nextCursor });
+      return [...first.events, ...rest.events].map((e) => e.id);
+    };
+    expect(await ids()).toEqual(["e4", "e3", "e2", "e1", "e0"]);
+    expect(await ids("oldest")).toEqual(["e0", "e1", "e2", "e3", "e4"]);
+  });
+});
+
 describe("live tail", () => {
   it("sends matching events as they arrive, and ends when the session is closed", async () => {
-    const t = testStore();
-    cleanup = t.cleanup;
-    await createUser(t.store, { name: "ana", role: "viewer", password: "a long enough password" });
-    const throttle = new SignInThrottle();
-    const { cookie } = await signIn(t.store, throttle, {
-      name: "ana",
-      password: "a long enough password",
-      source: null,
-    });
-    const actor = sessionUser(t.store, cookie);
-    const caller = createCaller({
-      store: t.store,
-      actor,
-      source: null,
-      throttle,
-      sessionCookie: { set: () => {}, clear: () => {} },
-    });
+    const { t, caller } = await viewer();
     const writer = new EventWriter(t.store.sqlite);
     const store = (type: "exec" | "exit", id: string) =>
       writer.insert(t.hostId, vigilEventSchema.parse({ ...validEvent(type), id }));

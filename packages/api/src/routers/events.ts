@@ -64,15 +64,16 @@ export const eventsRouter = router({
         cursor: cursorSchema.nullish(),
         direction: pageDirection,
         limit: z.number().int().min(1).max(500).default(100),
+        order: z.enum(["newest", "oldest"]).default("newest"),
       }),
     )
     .query(({ ctx, input }) => {
-      const { cursor, limit, since, until, ...rest } = input;
+      const { cursor, limit, since, until, order, direction: _, ...rest } = input;
       const page = queryEvents(
         ctx.store.sqlite,
         { ...rest, sinceNs: since, untilNs: until },
         {
-          order: "desc",
+          order: order === "oldest" ? "asc" : "desc",
           limit,
           after: cursor ? { timeNs: BigInt(cursor.timeNs), seq: BigInt(cursor.seq) } : undefined,
         },

@@ -26,8 +26,11 @@ export function EventTable(props: {
   selected: VigilEvent | null;
   onOpen: (event: VigilEvent) => void;
   columns?: ColumnKey[];
-  /** Called when the reader nears the last row: time to load older events. */
+  /** Called when the reader nears the last row: time to load the next page. */
   onNearEnd?: () => void;
+  /** With onSort, the time column's header turns the order over. */
+  oldestFirst?: boolean;
+  onSort?: () => void;
 }) {
   const shown = props.columns ?? defaultColumns;
   const body = useRef<HTMLTableSectionElement>(null);
@@ -103,9 +106,17 @@ export function EventTable(props: {
       </colgroup>
       <thead>
         <tr>
-          {shown.map((key) => (
-            <th key={key}>{columns[key].label}</th>
-          ))}
+          {shown.map((key) =>
+            key === "time" && props.onSort ? (
+              <th key={key} aria-sort={props.oldestFirst ? "ascending" : "descending"}>
+                <button type="button" className="sort" onClick={props.onSort} title="Turn the order over">
+                  {columns[key].label} {props.oldestFirst ? "↑ oldest first" : "↓ newest first"}
+                </button>
+              </th>
+            ) : (
+              <th key={key}>{columns[key].label}</th>
+            ),
+          )}
         </tr>
       </thead>
       <tbody ref={body}>

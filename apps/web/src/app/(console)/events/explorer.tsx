@@ -45,7 +45,7 @@ export function Explorer() {
   );
   const paged = pages.data?.pages.flatMap((p) => p.events) ?? [];
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
-  const loadOlder = useCallback(() => {
+  const loadMore = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
   const streamed = new Set(live.events.map(eventKey));
@@ -60,7 +60,9 @@ export function Explorer() {
           className={live.on ? "live on" : "live quiet"}
           aria-pressed={live.on}
           onClick={() => {
-            if (live.on) setNow(Date.now()); // the pages take in what streamed
+            // Switched off, the pages take in what streamed; switched on, new events go on top: newest first.
+            if (live.on) setNow(Date.now());
+            else if (filter.oldestFirst) setFilter({ ...filter, oldestFirst: false });
             live.toggle();
           }}
           title="New events stream in at the top as they arrive"
@@ -92,12 +94,18 @@ export function Explorer() {
             onOpen={setOpen}
             selected={open}
             columns={shownColumns}
-            onNearEnd={loadOlder}
+            onNearEnd={loadMore}
+            oldestFirst={filter.oldestFirst}
+            onSort={() => setFilter({ ...filter, oldestFirst: !filter.oldestFirst })}
           />
           <div className="more">
             {hasNextPage ? (
-              <button type="button" onClick={loadOlder} disabled={isFetchingNextPage}>
-                {isFetchingNextPage ? "Loading…" : "Load older events"}
+              <button type="button" onClick={loadMore} disabled={isFetchingNextPage}>
+                {isFetchingNextPage
+                  ? "Loading…"
+                  : filter.oldestFirst
+                    ? "Load newer events"
+                    : "Load older events"}
               </button>
             ) : (
               <span className="muted">{events.length} events, no more</span>

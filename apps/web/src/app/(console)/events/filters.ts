@@ -24,6 +24,8 @@ export type ExplorerFilter = {
   exe?: string;
   parentExe?: string;
   q?: string;
+  /** Oldest first (the URL's sort=oldest); newest first otherwise. */
+  oldestFirst?: boolean;
 };
 
 const textKeys = ["since", "until", "host", "exe", "parentExe", "q"] as const;
@@ -38,6 +40,7 @@ export function filterFromParams(params: URLSearchParams): ExplorerFilter {
     types: list("type", eventTypes),
     verdicts: list("verdict", verdicts),
   };
+  if (params.get("sort") === "oldest") filter.oldestFirst = true;
   for (const key of textKeys) {
     const value = params.get(key)?.trim();
     if (value) filter[key] = value;
@@ -54,6 +57,7 @@ export function paramsFromFilter(filter: ExplorerFilter): URLSearchParams {
   if (filter.range !== "24h") params.set("range", filter.range);
   if (filter.types.length) params.set("type", filter.types.join(","));
   if (filter.verdicts.length) params.set("verdict", filter.verdicts.join(","));
+  if (filter.oldestFirst) params.set("sort", "oldest");
   for (const key of [...textKeys, ...numberKeys]) {
     const value = filter[key];
     if (value !== undefined && value !== "") params.set(key, String(value));
@@ -63,10 +67,11 @@ export function paramsFromFilter(filter: ExplorerFilter): URLSearchParams {
 
 /** The events.list input for a filter: a preset range counts back from `nowMs`. */
 export function listInput(filter: ExplorerFilter, nowMs: number) {
-  const { range, types, verdicts, since, until, ...rest } = filter;
+  const { range, types, verdicts, since, until, oldestFirst, ...rest } = filter;
   const back = rangeMs[range];
   return {
     ...rest,
+    order: oldestFirst ? ("oldest" as const) : ("newest" as const),
     types: types.length ? types : undefined,
     verdicts: verdicts.length ? verdicts : undefined,
     since: back !== null ? new Date(nowMs - back).toISOString() : range === "custom" ? since : undefined,
@@ -80,7 +85,7 @@ export const exactGlob = (path: string) => path.replace(/[*?[]/g, (c) => `[${c}]
 
 /** The export API's link for the same filter (newest `limit` events, oldest first). */
 export function exportHref(filter: ExplorerFilter, nowMs: number, format: "ndjson" | "csv", limit = 100_000) {
-  const { types, verdicts, limit: _page, ...rest } = listInput(filter, nowMs);
+  const { types, verdicts, limit: _page, order: _order, ...rest } = listInput(filter, nowMs);
   const params = new URLSearchParams({ format, limit: String(limit) });
   if (types) params.set("type", types.join(","));
   if (verdicts) params.set("verdict", verdicts.join(","));

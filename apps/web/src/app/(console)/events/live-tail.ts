@@ -14,7 +14,7 @@ export function useLiveTail(filter: ExplorerFilter) {
   const [on, setOn] = useState(false);
   const [events, setEvents] = useState<VigilEvent[]>([]);
   const input = useMemo(() => {
-    const { limit: _limit, since: _since, until: _until, ...rest } = listInput(filter, 0);
+    const { limit: _limit, since: _since, until: _until, order: _order, ...rest } = listInput(filter, 0);
     return rest;
   }, [filter]);
   // Another filter starts an empty stream (reset while rendering, as React advises for derived state).
