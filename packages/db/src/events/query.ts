@@ -13,7 +13,7 @@ export type EventFilter = {
   pid?: number;
   verdicts?: Verdict[];
   uid?: number;
-  /** a glob (`*`, `?`, `[...]`) over the process's executable path */
+  /** a glob (`*`, `?`, `[...]`) over the process's executable path, or its filename as exec was given it */
   exe?: string;
   /** a glob over the parent's executable path */
   parentExe?: string;
@@ -71,8 +71,8 @@ function filterConditions(
     params.push(filter.uid);
   }
   if (filter.exe !== undefined) {
-    where.push("e.program_id IN (SELECT id FROM programs WHERE exe GLOB ?)");
-    params.push(filter.exe);
+    where.push("e.program_id IN (SELECT id FROM programs WHERE exe GLOB ? OR filename GLOB ?)");
+    params.push(filter.exe, filter.exe);
   }
   if (filter.parentExe !== undefined) {
     where.push("e.parent_id IN (SELECT id FROM programs WHERE exe GLOB ?)");

@@ -208,13 +208,18 @@ describe("events in SQLite", () => {
       event("exec", { id: "a" }),
       event("exec", { id: "b", verdict: "denied", process: { ...base.process, uid: 0, exe: "/tmp/x[1]" } }),
       event("exec", { id: "c", parent: { pid: 1, exe: "/usr/sbin/sshd", comm: "sshd" } }),
+      event("exec", {
+        id: "d",
+        process: { ...base.process, exe: "/usr/bin/python3.11", filename: "/usr/bin/python3" },
+      }),
     ]);
     const ids = (filter: Parameters<typeof queryEvents>[1]) =>
       queryEvents(store.sqlite, filter, { order: "asc", limit: 10 }).events.map((e) => e.id);
     expect(ids({ verdicts: ["denied"] })).toEqual(["b"]);
-    expect(ids({ verdicts: ["allowed", "audit"] })).toEqual(["a", "c"]);
+    expect(ids({ verdicts: ["allowed", "audit"] })).toEqual(["a", "c", "d"]);
     expect(ids({ uid: 0 })).toEqual(["b"]);
-    expect(ids({ exe: "/usr/bin/*" })).toEqual(["a", "c"]);
+    expect(ids({ exe: "/usr/bin/*" })).toEqual(["a", "c", "d"]);
+    expect(ids({ exe: "/usr/bin/python3" })).toEqual(["d"]); // the name it was run by, a link to python3.11
     expect(ids({ exe: "/tmp/x[[]1]" })).toEqual(["b"]); // brackets are a glob class; [[] is a literal [
     expect(ids({ exe: "/usr/bin/curl" })).toEqual(["a", "c"]);
     expect(ids({ exe: "*/curl", uid: 0 })).toEqual([]);
