@@ -323,7 +323,7 @@ describe("the analyst console in a browser", () => {
     await page.context().close();
   });
 
-  it("shows admins the audit log and refuses it to a viewer, in the page and in the API", async () => {
+  it("shows admins the audit log, API and enrollment tokens, and refuses the log to a viewer", async () => {
     const admin = await signedIn("admin", "a password for the tests");
     await admin.getByRole("link", { name: "Audit log" }).click();
     await expect.poll(() => admin.getByText("signed in").count()).toBeGreaterThan(0);
@@ -346,6 +346,33 @@ describe("the analyst console in a browser", () => {
     });
     expect(refused.status).toBe(401);
     await admin.screenshot({ path: join(artifacts, "tokens.png") });
+
+    await admin.getByRole("link", { name: "Enrollment" }).click();
+    const enrollForm = admin.getByRole("form", { name: "New enrollment token" });
+    await enrollForm.getByLabel("Name").fill("web fleet");
+    await enrollForm.getByLabel("Labels").fill("env=prod, broken");
+    await enrollForm.getByRole("button", { name: "Create token" }).click();
+    await expect.poll(() => admin.locator("p.error").textContent()).toContain('"broken" is not key=value');
+    await enrollForm.getByLabel("Labels").fill("env=prod, team=web");
+    await enrollForm.getByLabel("Max uses").fill("1");
+    await enrollForm.getByRole("button", { name: "Create token" }).click();
+    const enrollToken = (await admin.locator(".new-token code").textContent()) ?? "";
+    expect(enrollToken).toMatch(/^vge_[0-9a-f]{16}\.[\w-]{43}$/);
+    const enroll = (machineId: string) =>
+      fetch(`${base}/api/agent/v1/enroll`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: enrollToken, host: { machineId, name: machineId } }),
+      });
+    expect((await enroll(`console-${process.pid}-a`)).status).toBe(200);
+    const enrolled = admin.locator("table.enrollment tbody tr", { hasText: "web fleet" });
+    await admin.reload();
+    await expect.poll(() => enrolled.textContent()).toContain("1 of 1");
+    expect(await enrolled.textContent()).toContain("env=prod, team=web");
+    expect((await enroll(`console-${process.pid}-b`)).status).toBe(403); // used up
+    await enrolled.getByRole("button", { name: "Revoke" }).click();
+    await expect.poll(() => enrolled.textContent()).toContain("revoked");
+    await admin.screenshot({ path: join(artifacts, "enrollment.png") });
 
     await admin.getByRole("link", { name: "Users" }).click();
     const form = admin.getByRole("form", { name: "New user" });

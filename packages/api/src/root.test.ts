@@ -25,6 +25,9 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "tokens.list": { role: "admin" },
   "tokens.create": { role: "admin", input: { name: "ci", role: "viewer" } },
   "tokens.revoke": { role: "admin", input: { id: "0123456789abcdef" } },
+  "enrollment.list": { role: "admin" },
+  "enrollment.create": { role: "admin", input: { name: "web fleet", labels: { env: "prod" }, maxUses: 5 } },
+  "enrollment.revoke": { role: "admin", input: { id: "0123456789abcdef" } },
   "users.list": { role: "admin" },
   "users.create": {
     role: "admin",

@@ -2,6 +2,7 @@ import { alertsRouter } from "./routers/alerts";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { dashboardRouter } from "./routers/dashboard";
+import { enrollmentRouter } from "./routers/enrollment";
 import { eventsRouter } from "./routers/events";
 import { processesRouter } from "./routers/processes";
 import { tokensRouter } from "./routers/tokens";
@@ -15,6 +16,7 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   processes: processesRouter,
   tokens: tokensRouter,
+  enrollment: enrollmentRouter,
   users: usersRouter,
   audit: auditRouter,
 });

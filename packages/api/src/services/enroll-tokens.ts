@@ -1,4 +1,6 @@
 import { enrollTokens, type Store } from "@vigil/db";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { notFound } from "../errors";
 import { formatToken, newSecret } from "../secrets";
 
 export type NewEnrollToken = {
@@ -28,4 +30,34 @@ export function createEnrollToken(
     })
     .run();
   return { id, token: formatToken("vge", id, secret) };
+}
+
+/** No agent can enroll with it from now on; revoking it again keeps the first time. */
+export function revokeEnrollToken(store: Store, id: string, nowMs = Date.now()): void {
+  const { changes } = store.db
+    .update(enrollTokens)
+    .set({ revokedMs: nowMs })
+    .where(and(eq(enrollTokens.id, id), isNull(enrollTokens.revokedMs)))
+    .run();
+  if (changes === 0 && !store.db.select().from(enrollTokens).where(eq(enrollTokens.id, id)).get()) {
+    throw notFound(`no enrollment token with id ${id}`);
+  }
+}
+
+/** Every enrollment token without its secret's hash, newest first. */
+export function listEnrollTokens(store: Store) {
+  return store.db
+    .select({
+      id: enrollTokens.id,
+      name: enrollTokens.name,
+      labels: enrollTokens.labels,
+      createdMs: enrollTokens.createdMs,
+      expiresMs: enrollTokens.expiresMs,
+      maxUses: enrollTokens.maxUses,
+      uses: enrollTokens.uses,
+      revokedMs: enrollTokens.revokedMs,
+    })
+    .from(enrollTokens)
+    .orderBy(desc(enrollTokens.createdMs))
+    .all();
 }

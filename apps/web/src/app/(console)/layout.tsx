@@ -22,6 +22,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/alerts">Alerts</Link>
           {user.role === "admin" && <Link href="/admin/users">Users</Link>}
           {user.role === "admin" && <Link href="/admin/tokens">API tokens</Link>}
+          {user.role === "admin" && <Link href="/admin/enrollment">Enrollment</Link>}
           {user.role === "admin" && <Link href="/admin/audit">Audit log</Link>}
         </nav>
         <span className="who">
