@@ -123,7 +123,7 @@ export function queryEvents(sqlite: Database.Database, filter: EventFilter, page
        ORDER BY e.time_ns ${dir}, e.seq ${dir}`,
     )
     .safeIntegers(true)
-    .all(JSON.stringify(pageSeqs(sqlite, filter, page).map(String))) as EventRow[];
+    .all(`[${pageSeqs(sqlite, filter, page).join(",")}]`) as EventRow[];
   const last = rows.at(-1);
   return {
     events: rows.map(rowToEvent),
@@ -151,7 +151,7 @@ function pageSeqs(sqlite: Database.Database, filter: EventFilter, page: Page): b
 
 /**
  * A search whose words are in many programs: events are read in the page's order on the other filters' indexes,
- * and one is kept when its program or file matches. Where matches are rare, the look-ups run out and SQLite's
+ * and one is kept when its program or file matches. Where matches are too rare for the look-up budget, SQLite's
  * plan finishes the page from where the walk stopped.
  */
 function walkSearch(
