@@ -15,6 +15,7 @@ export * from "./services/export-events";
 export * from "./services/heartbeat";
 export * from "./services/ingest";
 export * from "./services/sessions";
+export * from "./services/settings";
 export * from "./services/sign-in-throttle";
 export * from "./services/users";
 export type { Actor, Context, SessionCookie } from "./trpc/context";

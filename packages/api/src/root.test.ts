@@ -28,6 +28,8 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "enrollment.list": { role: "admin" },
   "enrollment.create": { role: "admin", input: { name: "web fleet", labels: { env: "prod" }, maxUses: 5 } },
   "enrollment.revoke": { role: "admin", input: { id: "0123456789abcdef" } },
+  "settings.get": { role: "admin" },
+  "settings.update": { role: "admin", input: { retention: { days: 7, maxEvents: 1_000_000 } } },
   "users.list": { role: "admin" },
   "users.create": {
     role: "admin",

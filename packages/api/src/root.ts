@@ -5,6 +5,7 @@ import { dashboardRouter } from "./routers/dashboard";
 import { enrollmentRouter } from "./routers/enrollment";
 import { eventsRouter } from "./routers/events";
 import { processesRouter } from "./routers/processes";
+import { settingsRouter } from "./routers/settings";
 import { tokensRouter } from "./routers/tokens";
 import { usersRouter } from "./routers/users";
 import { createCallerFactory, router } from "./trpc/init";
@@ -17,6 +18,7 @@ export const appRouter = router({
   processes: processesRouter,
   tokens: tokensRouter,
   enrollment: enrollmentRouter,
+  settings: settingsRouter,
   users: usersRouter,
   audit: auditRouter,
 });

@@ -1,24 +1,31 @@
 import { join } from "node:path";
-import { Ingest, pruneAlertEvents } from "@vigil/api";
+import { Ingest, pruneAlertEvents, retentionSetting } from "@vigil/api";
 import { openStore, pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
 import { env } from "../env";
 
 type Vigil = { store: Store; ingest: Ingest };
 
 const RETENTION_EVERY_MS = 60_000;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** What admins set in the console, else the environment's defaults; read at every run, so a change applies soon. */
+function currentRetention(store: Store) {
+  const chosen = retentionSetting(store);
+  return {
+    maxAgeMs: (chosen?.days ?? env.VIGIL_RETENTION_DAYS) * DAY_MS,
+    maxEvents: chosen?.maxEvents ?? env.VIGIL_RETENTION_MAX_EVENTS,
+  };
+}
 
 function start(): Vigil {
   const store = openStore(join(env.VIGIL_DATA_DIR, "vigil.db"), env.VIGIL_MIGRATIONS_DIR);
   const ingest = new Ingest(store);
-  const retention = {
-    maxAgeMs: env.VIGIL_RETENTION_DAYS * 24 * 3600 * 1000,
-    maxEvents: env.VIGIL_RETENTION_MAX_EVENTS,
-  };
   const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve));
   let pruning = false;
   setInterval(() => {
     if (pruning) return;
     pruning = true;
+    const retention = currentRetention(store);
     pruneEvents(store.sqlite, retention, Date.now(), {
       pause: yieldToIngest,
       count: () => ingest.storedEvents,

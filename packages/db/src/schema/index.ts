@@ -11,4 +11,5 @@ export * from "./hosts";
 export * from "./programs";
 export * from "./rollups";
 export * from "./sessions";
+export * from "./settings";
 export * from "./users";

@@ -24,6 +24,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           {user.role === "admin" && <Link href="/admin/tokens">API tokens</Link>}
           {user.role === "admin" && <Link href="/admin/enrollment">Enrollment</Link>}
           {user.role === "admin" && <Link href="/admin/audit">Audit log</Link>}
+          {user.role === "admin" && <Link href="/admin/settings">Settings</Link>}
         </nav>
         <span className="who">
           {user.name} <span className="badge">{user.role}</span>

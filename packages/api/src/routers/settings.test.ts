@@ -1,0 +1,45 @@
+import { testStore } from "@vigil/db/test-store";
+import { afterEach, describe, expect, it } from "vitest";
+import { createCaller } from "../root";
+import { SignInThrottle } from "../services/sign-in-throttle";
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+describe("settings", () => {
+  it("keeps the retention admins choose, refuses nonsense with a reason, goes back to defaults; audited", async () => {
+    const t = testStore();
+    cleanup = t.cleanup;
+    const caller = createCaller({
+      store: t.store,
+      actor: { kind: "user", userId: 1, name: "ops", role: "admin", sessionId: "0" },
+      source: null,
+      throttle: new SignInThrottle(),
+      sessionCookie: { set: () => {}, clear: () => {} },
+    });
+    expect(await caller.settings.get()).toEqual({ retention: null }); // the server's defaults
+
+    await caller.settings.update({ retention: { days: 14, maxEvents: 5_000_000 } });
+    expect(await caller.settings.get()).toEqual({ retention: { days: 14, maxEvents: 5_000_000 } });
+
+    await expect(caller.settings.update({ retention: { days: 0, maxEvents: 5_000_000 } })).rejects.toThrow(
+      /at least 1 day/,
+    );
+    await expect(caller.settings.update({ retention: { days: 7, maxEvents: 10 } })).rejects.toThrow(
+      /at least 1,000 events/,
+    );
+    expect(await caller.settings.get()).toEqual({ retention: { days: 14, maxEvents: 5_000_000 } });
+
+    await caller.settings.update({ retention: null });
+    expect(await caller.settings.get()).toEqual({ retention: null });
+    const audit = t.store.sqlite.prepare("SELECT actor, action, detail FROM audit_log ORDER BY id").all() as {
+      actor: string;
+      action: string;
+      detail: string;
+    }[];
+    expect(audit.map((a) => [a.actor, a.action, JSON.parse(a.detail)])).toEqual([
+      ["user:ops", "settings changed", { before: null, after: { days: 14, maxEvents: 5_000_000 } }],
+      ["user:ops", "settings changed", { before: { days: 14, maxEvents: 5_000_000 }, after: null }],
+    ]);
+  });
+});
