@@ -1,11 +1,10 @@
 import { TRPCError } from "@trpc/server";
 import { type Role, roles } from "@vigil/db";
-import { testStore } from "@vigil/db/test-store";
 import { afterEach, describe, expect, it } from "vitest";
 import { appRouter, createCaller } from "./root";
 import { createApiToken } from "./services/api-tokens";
 import { tokenActor } from "./services/authenticate";
-import { SignInThrottle } from "./services/sign-in-throttle";
+import { testContext, userActor as user } from "./test-context";
 import type { Actor, Context } from "./trpc/context";
 import type { Meta } from "./trpc/init";
 
@@ -43,18 +42,10 @@ let cleanup = () => {};
 afterEach(() => cleanup());
 
 function contextFor(actor: Actor | null): Context {
-  const t = testStore();
+  const t = testContext(actor);
   cleanup = t.cleanup;
-  return {
-    store: t.store,
-    actor,
-    source: "192.0.2.1",
-    throttle: new SignInThrottle(),
-    sessionCookie: { set: () => {}, clear: () => {} },
-  };
+  return t.context;
 }
-
-const user = (role: Role): Actor => ({ kind: "user", userId: 1, name: `a-${role}`, role, sessionId: "0" });
 
 async function call(actor: Actor | null, path: string, input: unknown): Promise<string> {
   const caller = createCaller(contextFor(actor)) as unknown as Record<

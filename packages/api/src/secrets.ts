@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
 
 /** A random public id and a 256-bit secret; only the secret's SHA-256 is stored (it is too long to guess). */
 export function newSecret(): { id: string; secret: string; secretHash: string } {
@@ -6,6 +7,9 @@ export function newSecret(): { id: string; secret: string; secretHash: string } 
   const secret = randomBytes(32).toString("base64url");
   return { id, secret, secretHash: hashSecret(secret) };
 }
+
+/** A token's public id, as newSecret makes it: what the console names a token by. */
+export const tokenId = z.string().regex(/^[0-9a-f]{16}$/, "a token id is 16 hex digits");
 
 export const hashSecret = (secret: string) => createHash("sha256").update(secret).digest("hex");
 

@@ -3,8 +3,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { badRequest } from "../errors";
 import { alertEventSeqs, getAlert, listAlerts, updateAlert } from "../services/alerts";
-import { recordAudit } from "../services/audit";
-import { actorName } from "../trpc/context";
+import { audit } from "../trpc/context";
 import { pageDirection, procedureFor, router } from "../trpc/init";
 
 const alertId = z.number().int().positive();
@@ -51,11 +50,9 @@ export const alertsRouter = router({
         if (!known) throw badRequest(`no user named ${input.assignee} to assign to`);
       }
       const changed = updateAlert(ctx.store, input);
-      recordAudit(ctx.store, {
-        actor: actorName(ctx.actor),
+      audit(ctx, {
         action: "alert updated",
         target: `alert:${input.id}`,
-        source: ctx.source,
         detail: changed,
       });
       return changed;

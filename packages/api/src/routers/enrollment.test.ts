@@ -1,23 +1,15 @@
-import { testStore } from "@vigil/db/test-store";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
 import { enrollAgent } from "../services/enroll";
-import { SignInThrottle } from "../services/sign-in-throttle";
+import { testContext, userActor } from "../test-context";
 
 let cleanup = () => {};
 afterEach(() => cleanup());
 
 function admin() {
-  const t = testStore();
+  const t = testContext(userActor("admin", "root-admin"));
   cleanup = t.cleanup;
-  const caller = createCaller({
-    store: t.store,
-    actor: { kind: "user", userId: 1, name: "root-admin", role: "admin", sessionId: "0" },
-    source: "192.0.2.7",
-    throttle: new SignInThrottle(),
-    sessionCookie: { set: () => {}, clear: () => {} },
-  });
-  return { store: t.store, caller };
+  return { store: t.store, caller: createCaller(t.context) };
 }
 
 describe("enrollment tokens in the console", () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { recordAudit } from "../services/audit";
+import { tokenId } from "../secrets";
 import { createEnrollToken, listEnrollTokens, revokeEnrollToken } from "../services/enroll-tokens";
-import { actorName } from "../trpc/context";
+import { audit } from "../trpc/context";
 import { procedureFor, router } from "../trpc/init";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -42,25 +42,21 @@ export const enrollmentRouter = router({
         },
         nowMs,
       );
-      recordAudit(ctx.store, {
-        actor: actorName(ctx.actor),
+      audit(ctx, {
         action: "enrollment token created",
         target: `enroll-token:${created.id}`,
-        source: ctx.source,
         detail: input,
       });
       return created;
     }),
 
   revoke: procedureFor("admin")
-    .input(z.strictObject({ id: z.string().regex(/^[0-9a-f]{16}$/, "a token id is 16 hex digits") }))
+    .input(z.strictObject({ id: tokenId }))
     .mutation(({ ctx, input }) => {
       revokeEnrollToken(ctx.store, input.id);
-      recordAudit(ctx.store, {
-        actor: actorName(ctx.actor),
+      audit(ctx, {
         action: "enrollment token revoked",
         target: `enroll-token:${input.id}`,
-        source: ctx.source,
       });
     }),
 });

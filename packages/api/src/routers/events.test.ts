@@ -1,34 +1,26 @@
 import { EventWriter, sessions } from "@vigil/db";
-import { testStore } from "@vigil/db/test-store";
 import { vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
 import { sessionUser, signIn } from "../services/sessions";
-import { SignInThrottle } from "../services/sign-in-throttle";
 import { createUser } from "../services/users";
+import { testContext } from "../test-context";
 
 let cleanup = () => {};
 afterEach(() => cleanup());
 
+/** A viewer signed in for real: the live tail checks the session on every event. */
 async function viewer() {
-  const t = testStore();
+  const t = testContext(null, null);
   cleanup = t.cleanup;
   await createUser(t.store, { name: "ana", role: "viewer", password: "a long enough password" });
-  const throttle = new SignInThrottle();
-  const { cookie } = await signIn(t.store, throttle, {
+  const { cookie } = await signIn(t.store, t.context.throttle, {
     name: "ana",
     password: "a long enough password",
     source: null,
   });
-  const caller = createCaller({
-    store: t.store,
-    actor: sessionUser(t.store, cookie),
-    source: null,
-    throttle,
-    sessionCookie: { set: () => {}, clear: () => {} },
-  });
-  return { t, caller };
+  return { t, caller: createCaller({ ...t.context, actor: sessionUser(t.store, cookie) }) };
 }
 
 describe("events list", () => {

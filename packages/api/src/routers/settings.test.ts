@@ -1,22 +1,15 @@
-import { testStore } from "@vigil/db/test-store";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
-import { SignInThrottle } from "../services/sign-in-throttle";
+import { testContext, userActor } from "../test-context";
 
 let cleanup = () => {};
 afterEach(() => cleanup());
 
 describe("settings", () => {
   it("keeps the retention admins choose, refuses nonsense with a reason, goes back to defaults; audited", async () => {
-    const t = testStore();
+    const t = testContext(userActor("admin", "ops"));
     cleanup = t.cleanup;
-    const caller = createCaller({
-      store: t.store,
-      actor: { kind: "user", userId: 1, name: "ops", role: "admin", sessionId: "0" },
-      source: null,
-      throttle: new SignInThrottle(),
-      sessionCookie: { set: () => {}, clear: () => {} },
-    });
+    const caller = createCaller(t.context);
     expect(await caller.settings.get()).toEqual({ retention: null }); // the server's defaults
 
     await caller.settings.update({ retention: { days: 14, maxEvents: 5_000_000 } });

@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { recordAudit } from "../services/audit";
 import { retentionSchema, retentionSetting, setRetention } from "../services/settings";
-import { actorName } from "../trpc/context";
+import { actorName, audit } from "../trpc/context";
 import { procedureFor, router } from "../trpc/init";
 
 export const settingsRouter = router({
@@ -13,11 +12,9 @@ export const settingsRouter = router({
     .mutation(({ ctx, input }) => {
       const before = retentionSetting(ctx.store);
       setRetention(ctx.store, input.retention, actorName(ctx.actor));
-      recordAudit(ctx.store, {
-        actor: actorName(ctx.actor),
+      audit(ctx, {
         action: "settings changed",
         target: "settings:retention",
-        source: ctx.source,
         detail: { before, after: input.retention },
       });
     }),

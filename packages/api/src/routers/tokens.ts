@@ -1,8 +1,8 @@
 import { roles } from "@vigil/db";
 import { z } from "zod";
+import { tokenId } from "../secrets";
 import { createApiToken, listApiTokens, revokeApiToken } from "../services/api-tokens";
-import { recordAudit } from "../services/audit";
-import { actorName } from "../trpc/context";
+import { audit } from "../trpc/context";
 import { procedureFor, router } from "../trpc/init";
 
 export const tokensRouter = router({
@@ -13,25 +13,21 @@ export const tokensRouter = router({
     .input(z.strictObject({ name: z.string().trim().min(1).max(100), role: z.enum(roles) }))
     .mutation(({ ctx, input }) => {
       const created = createApiToken(ctx.store, input);
-      recordAudit(ctx.store, {
-        actor: actorName(ctx.actor),
+      audit(ctx, {
         action: "token created",
         target: `token:${created.id}`,
-        source: ctx.source,
         detail: input,
       });
       return created;
     }),
 
   revoke: procedureFor("admin")
-    .input(z.strictObject({ id: z.string().regex(/^[0-9a-f]{16}$/, "a token id is 16 hex digits") }))
+    .input(z.strictObject({ id: tokenId }))
     .mutation(({ ctx, input }) => {
       revokeApiToken(ctx.store, input.id);
-      recordAudit(ctx.store, {
-        actor: actorName(ctx.actor),
+      audit(ctx, {
         action: "token revoked",
         target: `token:${input.id}`,
-        source: ctx.source,
       });
     }),
 });

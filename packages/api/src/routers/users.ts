@@ -1,9 +1,8 @@
 import { roles } from "@vigil/db";
 import { z } from "zod";
 import { listUsers, updateUser } from "../services/accounts";
-import { recordAudit } from "../services/audit";
 import { createUser } from "../services/users";
-import { actorName } from "../trpc/context";
+import { audit } from "../trpc/context";
 import { procedureFor, router } from "../trpc/init";
 
 export const usersRouter = router({
@@ -19,11 +18,9 @@ export const usersRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const user = await createUser(ctx.store, input);
-      recordAudit(ctx.store, {
-        actor: actorName(ctx.actor),
+      audit(ctx, {
         action: "user created",
         target: `user:${user.name}`,
-        source: ctx.source,
         detail: { role: user.role },
       });
       return user;
@@ -39,11 +36,9 @@ export const usersRouter = router({
     )
     .mutation(({ ctx, input }) => {
       const { name, ...changed } = updateUser(ctx.store, input);
-      recordAudit(ctx.store, {
-        actor: actorName(ctx.actor),
+      audit(ctx, {
         action: "user updated",
         target: `user:${name}`,
-        source: ctx.source,
         detail: changed,
       });
       return changed;

@@ -1,4 +1,5 @@
 import type { Store } from "@vigil/db";
+import { type AuditEntry, recordAudit } from "../services/audit";
 import type { AuthenticatedToken } from "../services/authenticate";
 import type { SignedInUser } from "../services/sessions";
 import type { SignInThrottle } from "../services/sign-in-throttle";
@@ -21,3 +22,11 @@ export type Context = {
 /** How the audit log names an actor. */
 export const actorName = (actor: Actor) =>
   actor.kind === "user" ? `user:${actor.name}` : `token:${actor.tokenId}`;
+
+/** Records in the audit log what the caller of a procedure did, as them and from where they called. */
+export function audit(
+  ctx: { store: Store; actor: Actor; source: string | null },
+  entry: Omit<AuditEntry, "actor" | "source">,
+): void {
+  recordAudit(ctx.store, { ...entry, actor: actorName(ctx.actor), source: ctx.source });
+}

@@ -2,7 +2,14 @@ import type { EventType, Verdict, VigilEvent } from "@vigil/events";
 import type Database from "better-sqlite3";
 import { typeCodes, verdictCodes } from "./codes";
 import { type EventRow, eventColumns, eventJoins, rowToEvent } from "./reader";
-import { broadSearch, manyPrograms, SearchMatcher, type TextSearch, textSearch } from "./text-search";
+import {
+  broadSearch,
+  manyEvents,
+  manyPrograms,
+  SearchMatcher,
+  type TextSearch,
+  textSearch,
+} from "./text-search";
 
 export type EventFilter = {
   sinceNs?: bigint;
@@ -28,11 +35,10 @@ export type EventPage = { events: VigilEvent[]; next: EventCursor | null };
 
 type Page = { limit: number; order: "asc" | "desc"; after?: EventCursor };
 
-/** The conditions (and their parameters) of a filter. */
-function filterConditions(
-  sqlite: Database.Database,
-  filter: EventFilter,
-): { where: string[]; params: unknown[] } {
+type Conditions = { where: string[]; params: unknown[] };
+
+/** The conditions (and their parameters) of a filter; `broad` when the caller already knows how a search is run. */
+function filterConditions(sqlite: Database.Database, filter: EventFilter, broad?: boolean): Conditions {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.sinceNs !== undefined) {
@@ -82,7 +88,7 @@ function filterConditions(
     const search = textSearch(filter.q);
     // Many matches: a unary + keeps SQLite off the program and file indexes, so it walks the time index newest
     // first. Fewer: it gathers the matches from those indexes (which hold the time) and sorts them.
-    const plus = broadSearch(sqlite, search) ? "+" : "";
+    const plus = (broad ?? broadSearch(sqlite, search)) ? "+" : "";
     where.push(`(${plus}e.program_id IN (SELECT rowid FROM programs_fts WHERE programs_fts MATCH ?)
       OR ${plus}e.file_id IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ?))`);
     params.push(search.phrase, search.phrase);
@@ -96,7 +102,13 @@ function conditions(
   filter: EventFilter,
   page: Page,
 ): { sql: string; params: unknown[] } {
-  const { where, params } = filterConditions(sqlite, filter);
+  return paged(filterConditions(sqlite, filter), page);
+}
+
+/** A filter's conditions with a keyset position, order and limit. */
+function paged(filter: Conditions, page: Page): { sql: string; params: unknown[] } {
+  const where = [...filter.where];
+  const params = [...filter.params];
   const cmp = page.order === "desc" ? "<" : ">";
   if (page.after) {
     // The first term is a range on the time index; the second drops the rows of the cursor's own time already seen.
@@ -137,11 +149,14 @@ const WALK_LOOKUPS = 1_000;
 
 /** The arrival numbers of a page's events, in page order. */
 function pageSeqs(sqlite: Database.Database, filter: EventFilter, page: Page): bigint[] {
+  let broad: boolean | undefined;
   if (filter.q !== undefined) {
     const search = textSearch(filter.q);
-    if (!search.prefix && manyPrograms(sqlite, search)) return walkSearch(sqlite, filter, search, page);
+    const many = manyPrograms(sqlite, search);
+    if (many && !search.prefix) return walkSearch(sqlite, filter, search, page);
+    broad = many || manyEvents(sqlite, search);
   }
-  const { sql, params } = conditions(sqlite, filter, page);
+  const { sql, params } = paged(filterConditions(sqlite, filter, broad), page);
   return sqlite
     .prepare(`SELECT e.seq FROM events e ${sql}`)
     .pluck()
@@ -161,11 +176,12 @@ function walkSearch(
   page: Page,
 ): bigint[] {
   const { q: _, ...others } = filter;
+  const othersOnly = filterConditions(sqlite, others);
   const matcher = new SearchMatcher(sqlite, search);
   const seqs: bigint[] = [];
   let after = page.after;
   for (;;) {
-    const { sql, params } = conditions(sqlite, others, { order: page.order, limit: WALK_STEP, after });
+    const { sql, params } = paged(othersOnly, { order: page.order, limit: WALK_STEP, after });
     const rows = sqlite
       .prepare(`SELECT e.seq, e.time_ns, e.program_id, e.file_id FROM events e ${sql}`)
       .raw()
@@ -179,7 +195,11 @@ function walkSearch(
     // Matches this rare would take more look-ups than the budget leaves: SQLite's plan finishes the page.
     const needed = ((page.limit - seqs.length) * matcher.lookups) / Math.max(seqs.length, 1);
     if (needed > WALK_LOOKUPS - matcher.lookups) {
-      const rest = conditions(sqlite, filter, { order: page.order, limit: page.limit - seqs.length, after });
+      const rest = paged(filterConditions(sqlite, filter, true), {
+        order: page.order,
+        limit: page.limit - seqs.length,
+        after,
+      });
       const more = sqlite.prepare(`SELECT e.seq FROM events e ${rest.sql}`).pluck().safeIntegers(true);
       return [...seqs, ...(more.all(...rest.params) as bigint[])];
     }

@@ -31,12 +31,8 @@ export function manyPrograms(sqlite: Database.Database, search: TextSearch): boo
   return programs > BROAD_SEARCH_PROGRAMS;
 }
 
-/**
- * Whether a text search matches so many events that walking them newest first finds a page sooner than gathering
- * and sorting all of them (which suits a rarer word). Both counts stop at their threshold, so deciding is cheap.
- */
-export function broadSearch(sqlite: Database.Database, search: TextSearch): boolean {
-  if (manyPrograms(sqlite, search)) return true;
+/** Whether the search matches more events than gathering and sorting them suits. */
+export function manyEvents(sqlite: Database.Database, search: TextSearch): boolean {
   const events = sqlite
     .prepare(
       `SELECT count(*) FROM (SELECT 1 FROM events WHERE program_id IN
@@ -46,6 +42,13 @@ export function broadSearch(sqlite: Database.Database, search: TextSearch): bool
     .get(search.phrase, BROAD_SEARCH_EVENTS + 1) as number;
   return events > BROAD_SEARCH_EVENTS;
 }
+
+/**
+ * Whether a text search matches so many events that walking them newest first finds a page sooner than gathering
+ * and sorting all of them (which suits a rarer word). Both counts stop at their threshold, so deciding is cheap.
+ */
+export const broadSearch = (sqlite: Database.Database, search: TextSearch): boolean =>
+  manyPrograms(sqlite, search) || manyEvents(sqlite, search);
 
 /**
  * Answers "does this event match the search" one program and one file at a time, each asked of FTS5 once

@@ -3,8 +3,6 @@ import type { VigilEvent } from "@vigil/events";
 import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { type ColumnKey, columns, defaultColumns } from "./columns";
 
-export { shortTime, summary } from "./columns";
-
 /** Unique among all hosts' events. */
 export const eventKey = (e: VigilEvent) => `${e.host.id} ${e.id}`;
 

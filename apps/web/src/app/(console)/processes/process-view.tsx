@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { commandLine, printable } from "@/components/printable";
 import { useTRPC } from "@/trpc/react";
-import { shortTime } from "../events/event-table";
+import { shortTime } from "../events/columns";
 
 export const processHref = (host: string, pid: number, at: string) =>
   `/processes?${new URLSearchParams({ host, pid: String(pid), at })}`;

@@ -3,9 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { printable } from "@/components/printable";
 import { useTRPC } from "@/trpc/react";
-
-const when = (ms: number | null) =>
-  ms === null ? "—" : new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+import { minuteUtc, NewToken, RevokeCell } from "../token-parts";
 
 /** "env=prod, team=web" as labels; a part without "=" is reported, not dropped. */
 function parseLabels(text: string): Record<string, string> | string {
@@ -89,12 +87,7 @@ export function EnrollmentTokens() {
         </button>
       </form>
       {(formError ?? create.error) && <p className="error">{formError ?? create.error?.message}</p>}
-      {create.data && (
-        <div className="card new-token" role="status">
-          <p>Copy this token now: it is not shown again.</p>
-          <code className="mono">{create.data.token}</code>
-        </div>
-      )}
+      {create.data && <NewToken token={create.data.token} />}
       {tokens.isError ? (
         <p role="alert" className="error">
           Cannot load enrollment tokens: {tokens.error.message}
@@ -130,17 +123,9 @@ export function EnrollmentTokens() {
                   {t.uses}
                   {t.maxUses !== null && ` of ${t.maxUses}`}
                 </td>
-                <td className="mono">{when(t.createdMs)}</td>
-                <td className="mono">{when(t.expiresMs)}</td>
-                <td>
-                  {t.revokedMs ? (
-                    <span className="muted">revoked {when(t.revokedMs)}</span>
-                  ) : (
-                    <button type="button" className="quiet" onClick={() => revoke.mutate({ id: t.id })}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
+                <td className="mono">{minuteUtc(t.createdMs)}</td>
+                <td className="mono">{minuteUtc(t.expiresMs)}</td>
+                <RevokeCell revokedMs={t.revokedMs} onRevoke={() => revoke.mutate({ id: t.id })} />
               </tr>
             ))}
           </tbody>

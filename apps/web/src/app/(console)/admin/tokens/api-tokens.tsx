@@ -3,10 +3,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { printable } from "@/components/printable";
 import { useTRPC } from "@/trpc/react";
+import { minuteUtc, NewToken, RevokeCell } from "../token-parts";
 
 const roles = ["viewer", "analyst", "admin"] as const;
-const when = (ms: number | null) =>
-  ms === null ? "—" : new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 
 export function ApiTokens() {
   const trpc = useTRPC();
@@ -48,12 +47,7 @@ export function ApiTokens() {
         </button>
       </form>
       {create.error && <p className="error">{create.error.message}</p>}
-      {create.data && (
-        <div className="card new-token" role="status">
-          <p>Copy this token now: it is not shown again.</p>
-          <code className="mono">{create.data.token}</code>
-        </div>
-      )}
+      {create.data && <NewToken token={create.data.token} />}
       {tokens.isError ? (
         <p role="alert" className="error">
           Cannot load tokens: {tokens.error.message}
@@ -80,17 +74,9 @@ export function ApiTokens() {
                 <td className="mono">{t.id}</td>
                 <td>{printable(t.name)}</td>
                 <td>{t.role}</td>
-                <td className="mono">{when(t.createdMs)}</td>
-                <td className="mono">{when(t.lastUsedMs)}</td>
-                <td>
-                  {t.revokedMs ? (
-                    <span className="muted">revoked {when(t.revokedMs)}</span>
-                  ) : (
-                    <button type="button" className="quiet" onClick={() => revoke.mutate({ id: t.id })}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
+                <td className="mono">{minuteUtc(t.createdMs)}</td>
+                <td className="mono">{minuteUtc(t.lastUsedMs)}</td>
+                <RevokeCell revokedMs={t.revokedMs} onRevoke={() => revoke.mutate({ id: t.id })} />
               </tr>
             ))}
           </tbody>
