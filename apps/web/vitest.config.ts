@@ -7,5 +7,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 120_000,
+    // The browser tests wait for pages while the agent's tests load both cores in parallel: 1 s (the default) is
+    // too short there, and a page that never shows what is expected still fails.
+    expect: { poll: { timeout: 15_000 } },
   },
 });
