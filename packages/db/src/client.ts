@@ -22,6 +22,9 @@ export function openStore(
   sqlite.pragma("synchronous = NORMAL"); // WAL + NORMAL: a crash of the process loses nothing committed
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  // Checkpoint every 64 MiB of WAL rather than 4: a page that many commits rewrite (an index's) is copied back once,
+  // and ingest is ~15% faster (bench:ingest). A commit that checkpoints takes ~0.3 s instead of ~0.2.
+  sqlite.pragma("wal_autocheckpoint = 16384");
   sqlite.pragma("cache_size = -65536"); // 64 MiB: the indexes' hot pages stay in memory while millions of rows arrive
   const db = drizzle({ client: sqlite, schema });
   migrate(db, { migrationsFolder });
