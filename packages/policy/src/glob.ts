@@ -1,0 +1,33 @@
+/**
+ * Glob patterns for paths and names: `*` is any run of characters within one path segment, `**` any run that may
+ * cross `/`, `?` one character other than `/`, and `\` takes the next character literally.
+ */
+export function globToRegExp(pattern: string): RegExp {
+  let source = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === "\\" && i + 1 < pattern.length) source += literal(pattern[++i] as string);
+    else if (c === "*" && pattern[i + 1] === "*") {
+      source += "[^]*";
+      i++;
+    } else if (c === "*") source += "[^/]*";
+    else if (c === "?") source += "[^/]";
+    else source += literal(c);
+  }
+  return new RegExp(`^${source}$`, "u");
+}
+
+// Only the characters that need it: with the u flag, escaping any other is a syntax error.
+const literal = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/** The literal text before the first wildcard, and whether the pattern is that text and nothing else. */
+export function literalPrefix(pattern: string): { prefix: string; exact: boolean } {
+  let prefix = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === "\\" && i + 1 < pattern.length) prefix += pattern[++i];
+    else if (c === "*" || c === "?") return { prefix, exact: false };
+    else prefix += c;
+  }
+  return { prefix, exact: true };
+}
