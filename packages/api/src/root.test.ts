@@ -36,6 +36,12 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   },
   "users.update": { role: "admin", input: { id: 1, role: "analyst" } },
   "audit.list": { role: "admin", input: { limit: 10 } },
+  "policies.list": { role: "viewer" },
+  "policies.get": { role: "viewer", input: { name: "some-policy" } },
+  "policies.check": { role: "analyst", input: { yaml: "kind: Policy" } },
+  "policies.backtest": { role: "analyst", input: { yaml: "kind: Policy", sinceMs: 0, untilMs: 1000 } },
+  "policies.publish": { role: "admin", input: { yaml: "kind: Policy", message: "first", basedOn: null } },
+  "policies.rollback": { role: "admin", input: { name: "some-policy", toVersion: 1 } },
 };
 
 let cleanup = () => {};

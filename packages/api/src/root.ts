@@ -4,6 +4,7 @@ import { authRouter } from "./routers/auth";
 import { dashboardRouter } from "./routers/dashboard";
 import { enrollmentRouter } from "./routers/enrollment";
 import { eventsRouter } from "./routers/events";
+import { policiesRouter } from "./routers/policies";
 import { processesRouter } from "./routers/processes";
 import { settingsRouter } from "./routers/settings";
 import { tokensRouter } from "./routers/tokens";
@@ -16,6 +17,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   dashboard: dashboardRouter,
   processes: processesRouter,
+  policies: policiesRouter,
   tokens: tokensRouter,
   enrollment: enrollmentRouter,
   settings: settingsRouter,

@@ -1,5 +1,6 @@
 export * from "./client";
 export * from "./events/codes";
+export * from "./events/event-groups";
 export * from "./events/process-tree";
 export * from "./events/query";
 export * from "./events/retention";

@@ -209,3 +209,30 @@ rules: [{ id: r, on: exec, action: alert, severity: info }]
     expect(matcher(protect).selects({ name: "any", labels: {} })).toBe(true);
   });
 });
+
+describe("PolicyMatcher.programFilter", () => {
+  const policy = matcher(`
+apiVersion: vigil/v1
+kind: Policy
+name: filters
+rules:
+  - { id: curl, on: exec, action: alert, severity: low, when: { process.exe: /usr/bin/curl, process.uid: 0 } }
+  - { id: wget, on: exec, action: alert, severity: low, when: { process.argv: [wget] } }
+  - { id: not-root, on: exec, action: allow, when: { process.uid: 1000 } }
+  - { id: any-ptrace, on: ptrace, action: alert, severity: low, when: { process.uid: 0 } }
+`);
+  const program = (exe: string, argv: string[]) => ({ exe, filename: exe, comm: "x", argv });
+
+  it("passes the programs some deciding rule could match, and only those", () => {
+    const filter = policy.programFilter("exec");
+    expect(filter?.(program("/usr/bin/curl", ["curl"]))).toBe(true);
+    expect(filter?.(program("/usr/bin/env", ["env", "wget", "x"]))).toBe(true);
+    expect(filter?.(program("/usr/bin/ls", ["ls"]))).toBe(false);
+  });
+
+  it("is null when a deciding rule does not look at the program, or no rule is about the type", () => {
+    expect(policy.programFilter("ptrace")).toBeNull();
+    expect(policy.programFilter("mem_write")).toEqual(expect.any(Function)); // no rule: nothing can match
+    expect(policy.programFilter("mem_write")?.(program("/x", []))).toBe(false);
+  });
+});

@@ -15,6 +15,16 @@ export type Decision = {
 
 type CompiledRule = { rule: Rule; applies: (e: VigilEvent) => boolean };
 
+/** What a process runs: the part of an event that is the same for every run of one command line. */
+export type ProgramFacts = Pick<VigilEvent["process"], "exe" | "filename" | "comm" | "argv" | "containerId">;
+const programFields = new Set([
+  "process.exe",
+  "process.filename",
+  "process.comm",
+  "process.argv",
+  "process.containerId",
+]);
+
 /**
  * A policy ready to judge events: the one matcher for every place a rule is evaluated in user space (agent alerts,
  * back-tests, the console's preview). For an event, an `allow` rule that applies wins (it is an exception); else the
@@ -41,6 +51,22 @@ export class PolicyMatcher {
     for (const [key, value] of Object.entries(this.policy.selector.labels))
       if (host.labels[key] !== value) return false;
     return this.hostPatterns.length === 0 || this.hostPatterns.some((p) => p.test(host.name));
+  }
+
+  /**
+   * A test on a program that every event a deny or alert rule on `type` matches must pass, so a back-test can look
+   * at those programs' events alone; null when some such rule does not depend on the program.
+   */
+  programFilter(type: RuleEventType): ((program: ProgramFacts) => boolean) | null {
+    const deciding = (this.byType.get(type) ?? []).filter(({ rule }) => rule.action !== "allow");
+    const tests: ((e: VigilEvent) => boolean)[] = [];
+    for (const { rule } of deciding) {
+      const onProgram = Object.entries(rule.when).filter(([name]) => programFields.has(name));
+      if (onProgram.length === 0) return null;
+      tests.push(conditionsTest(Object.fromEntries(onProgram)));
+    }
+    // The fields tested read only event.process.
+    return (program) => tests.some((test) => test({ process: program } as VigilEvent));
   }
 
   decide(event: VigilEvent): Decision | null {

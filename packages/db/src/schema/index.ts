@@ -8,6 +8,7 @@ export * from "./event-streams";
 export * from "./events";
 export * from "./files";
 export * from "./hosts";
+export * from "./policies";
 export * from "./programs";
 export * from "./rollups";
 export * from "./sessions";

@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createCaller } from "../root";
+import { testContext, userActor } from "../test-context";
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+const text = (mode: string, path = "/usr/bin/*") => `apiVersion: vigil/v1
+kind: Policy
+name: protect-binaries
+mode: ${mode}
+rules:
+  - id: no-delete
+    on: unlink_running
+    action: deny
+    severity: high
+    when: { file.path: "${path}" }
+`;
+
+describe("policies", () => {
+  it("publishes versions, keeps each as written, refuses a stale base, rolls back as a new version; audited", async () => {
+    const t = testContext(userActor("admin", "ops"));
+    cleanup = t.cleanup;
+    const admin = createCaller(t.context);
+    const viewer = createCaller({ ...t.context, actor: userActor("viewer", "vic") });
+
+    expect(await admin.policies.publish({ yaml: text("audit"), message: "first", basedOn: null })).toEqual({
+      name: "protect-binaries",
+      version: 1,
+    });
+    await expect(
+      admin.policies.publish({ yaml: text("audit"), message: "again", basedOn: null }),
+    ).rejects.toThrow(/already exists/);
+    await admin.policies.publish({ yaml: text("enforce"), message: "enforce it", basedOn: 1 });
+    await expect(
+      admin.policies.publish({ yaml: text("enforce", "/usr/sbin/*"), message: "sbin too", basedOn: 1 }),
+    ).rejects.toThrow(/version 2 of protect-binaries was published by user:ops after you opened version 1/);
+
+    const listed = await viewer.policies.list();
+    expect(listed).toEqual([
+      expect.objectContaining({
+        name: "protect-binaries",
+        mode: "enforce",
+        rules: 1,
+        version: 2,
+        message: "enforce it",
+      }),
+    ]);
+    expect(await admin.policies.rollback({ name: "protect-binaries", toVersion: 1 })).toEqual({
+      name: "protect-binaries",
+      version: 3,
+    });
+    const history = await viewer.policies.get({ name: "protect-binaries" });
+    expect(history.versions.map((v) => [v.version, v.message, v.publishedBy])).toEqual([
+      [3, "roll back to version 1", "user:ops"],
+      [2, "enforce it", "user:ops"],
+      [1, "first", "user:ops"],
+    ]);
+    expect(history.yaml).toBe(text("audit"));
+    expect((await viewer.policies.get({ name: "protect-binaries", version: 2 })).yaml).toBe(text("enforce"));
+    await expect(viewer.policies.get({ name: "protect-binaries", version: 9 })).rejects.toThrow(
+      /no version 9/,
+    );
+    await expect(viewer.policies.get({ name: "nothing-here" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+
+    const actions = t.store.sqlite
+      .prepare("SELECT actor, action, target, detail FROM audit_log ORDER BY id")
+      .all();
+    expect(actions).toEqual([
+      {
+        actor: "user:ops",
+        action: "policy published",
+        target: "policy:protect-binaries",
+        detail: '{"version":1,"message":"first"}',
+      },
+      {
+        actor: "user:ops",
+        action: "policy published",
+        target: "policy:protect-binaries",
+        detail: '{"version":2,"message":"enforce it"}',
+      },
+      {
+        actor: "user:ops",
+        action: "policy rolled back",
+        target: "policy:protect-binaries",
+        detail: '{"version":3,"to":1}',
+      },
+    ]);
+  });
+
+  it("refuses to publish a policy with problems, listing each with its line, and stores nothing", async () => {
+    const t = testContext(userActor("admin"));
+    cleanup = t.cleanup;
+    const admin = createCaller(t.context);
+    const broken = text("audit").replace("action: deny", "action: deny\n    when2: {}");
+    const check = await admin.policies.check({ yaml: broken });
+    expect(check).toEqual({
+      ok: false,
+      errors: [
+        {
+          line: 9,
+          column: 5,
+          path: "rules[0].when2",
+          message: 'unknown setting "when2"',
+          suggestion: 'did you mean "when"?',
+        },
+      ],
+    });
+    await expect(admin.policies.publish({ yaml: broken, message: "m", basedOn: null })).rejects.toMatchObject(
+      {
+        code: "UNPROCESSABLE_CONTENT",
+        message: 'the policy has 1 problem(s); the first, at line 9: unknown setting "when2"',
+      },
+    );
+    expect(await admin.policies.list()).toEqual([]);
+  });
+
+  it("streams a back-test's progress, then its result", async () => {
+    const t = testContext(userActor("analyst"));
+    cleanup = t.cleanup;
+    const analyst = createCaller(t.context);
+    const stream = await analyst.policies.backtest({ yaml: text("audit"), sinceMs: 0, untilMs: 3_600_000 });
+    const messages: unknown[] = [];
+    for await (const message of stream) messages.push(message);
+    expect(messages.at(-1)).toEqual({
+      result: {
+        mode: "audit",
+        sinceMs: 0,
+        untilMs: 3_600_000,
+        hosts: { selected: 1, total: 1 },
+        examined: 0,
+        rules: [],
+      },
+    });
+    expect(messages.slice(0, -1)).toEqual(
+      Array.from({ length: 20 }, (_, i) => ({
+        progress: { step: "unlink_running events", done: i + 1, total: 20 },
+      })),
+    );
+  });
+});

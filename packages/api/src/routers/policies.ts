@@ -1,0 +1,90 @@
+import { MAX_POLICY_BYTES, parsePolicy } from "@vigil/policy";
+import { z } from "zod";
+import { type BacktestProgress, type BacktestResult, backtest } from "../services/backtest";
+import { listPolicies, policyHistory, publishPolicy, rollbackPolicy } from "../services/policies";
+import { actorName, audit } from "../trpc/context";
+import { procedureFor, router } from "../trpc/init";
+
+const yaml = z.string().max(MAX_POLICY_BYTES, `a policy is at most ${MAX_POLICY_BYTES} bytes`);
+const policyName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "not a policy name");
+const version = z.int().min(1);
+const MAX_RANGE_MS = 400 * 24 * 3600 * 1000;
+
+export const policiesRouter = router({
+  list: procedureFor("viewer").query(({ ctx }) => listPolicies(ctx.store)),
+
+  /** A policy's versions, and the text of one (the one in force by default). */
+  get: procedureFor("viewer")
+    .input(z.strictObject({ name: policyName, version: version.optional() }))
+    .query(({ ctx, input }) => policyHistory(ctx.store, input.name, input.version)),
+
+  /** Every problem of a draft, with line and column: the editor shows them as the analyst types. */
+  check: procedureFor("analyst")
+    .input(z.strictObject({ yaml }))
+    .query(({ input }) => {
+      const result = parsePolicy(input.yaml);
+      return result.ok ? { ok: true as const, errors: [] } : { ok: false as const, errors: result.errors };
+    }),
+
+  /** What a draft would have done on stored events: progress while it runs, then the result. */
+  backtest: procedureFor("analyst")
+    .input(
+      z
+        .strictObject({ yaml, sinceMs: z.int().min(0), untilMs: z.int().min(0) })
+        .refine((r) => r.untilMs > r.sinceMs, "the range ends before it starts")
+        .refine((r) => r.untilMs - r.sinceMs <= MAX_RANGE_MS, "a back-test covers at most 400 days"),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      const progress: BacktestProgress[] = [];
+      let wake = () => {};
+      let finished = false;
+      const run = backtest(
+        ctx.store,
+        input,
+        (p) => {
+          progress.push(p);
+          wake();
+        },
+        signal,
+      ).finally(() => {
+        finished = true;
+        wake();
+      });
+      while (!finished || progress.length > 0) {
+        if (progress.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        for (let p = progress.shift(); p; p = progress.shift()) yield { progress: p };
+      }
+      const result: BacktestResult = await run;
+      yield { result };
+    }),
+
+  publish: procedureFor("admin")
+    .input(
+      z.strictObject({
+        yaml,
+        message: z.string().trim().min(1, "say what changed and why").max(500),
+        basedOn: version.nullable(),
+      }),
+    )
+    .mutation(({ ctx, input }) => {
+      const published = publishPolicy(ctx.store, input, actorName(ctx.actor));
+      audit(ctx, {
+        action: "policy published",
+        target: `policy:${published.name}`,
+        detail: { version: published.version, message: input.message },
+      });
+      return published;
+    }),
+
+  rollback: procedureFor("admin")
+    .input(z.strictObject({ name: policyName, toVersion: version }))
+    .mutation(({ ctx, input }) => {
+      const published = rollbackPolicy(ctx.store, input.name, input.toVersion, actorName(ctx.actor));
+      audit(ctx, {
+        action: "policy rolled back",
+        target: `policy:${published.name}`,
+        detail: { version: published.version, to: input.toVersion },
+      });
+      return published;
+    }),
+});

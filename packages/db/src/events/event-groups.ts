@@ -1,0 +1,101 @@
+import type { EventType } from "@vigil/events";
+import type Database from "better-sqlite3";
+import { typeCodes } from "./codes";
+
+/**
+ * Events that look the same to a policy rule: one host, program, parent, file, target, user ids, cgroup, whether
+ * the target is the process itself, and (for the rare security types) the request, method or error. A back-test
+ * judges one example of each group instead of every event: a fleet runs the same command lines millions of times.
+ */
+export type EventGroup = { hostId: number; count: number; example: bigint };
+
+export type GroupFilter = {
+  type: EventType;
+  sinceNs: bigint;
+  untilNs: bigint;
+  /** Only events of these programs (what a rule's `when` allows); all when absent. */
+  programIds?: number[];
+  hostIds?: number[];
+};
+
+const keyColumns = `e.host_id, e.program_id, e.parent_id, e.file_id, e.target_id, e.uid, e.euid, e.cgroup_id,
+  e.target_pid = e.pid, CASE WHEN e.type >= ${typeCodes.unlink_running} THEN e.detail END`;
+
+/** The groups of events in [sinceNs, untilNs), found one slice of time at a time (`slices` calls of onSlice). */
+export async function eventGroups(
+  sqlite: Database.Database,
+  filter: GroupFilter,
+  options: { slices: number; onSlice?: (done: number) => void; pause?: () => Promise<void> },
+): Promise<EventGroup[]> {
+  const where = ["e.type = ?", "e.time_ns >= ?", "e.time_ns < ?"];
+  const params: unknown[] = [typeCodes[filter.type]];
+  if (filter.programIds) where.push("e.program_id IN (SELECT value FROM json_each(?))");
+  if (filter.hostIds) where.push("e.host_id IN (SELECT value FROM json_each(?))");
+  const statement = sqlite
+    .prepare(
+      `SELECT ${keyColumns}, count(*) AS n, max(e.seq) AS example FROM events e
+       WHERE ${where.join(" AND ")} GROUP BY ${keyColumns}`,
+    )
+    .raw()
+    .safeIntegers();
+  const groups = new Map<string, EventGroup>();
+  const span = filter.untilNs - filter.sinceNs;
+  for (let slice = 0; slice < options.slices; slice++) {
+    const from = filter.sinceNs + (span * BigInt(slice)) / BigInt(options.slices);
+    const to = filter.sinceNs + (span * BigInt(slice + 1)) / BigInt(options.slices);
+    const rows = statement.all(
+      ...params,
+      from,
+      to,
+      ...(filter.programIds ? [JSON.stringify(filter.programIds)] : []),
+      ...(filter.hostIds ? [JSON.stringify(filter.hostIds)] : []),
+    ) as unknown[][];
+    for (const row of rows) {
+      const key = row.slice(0, 10).join("\u0000");
+      const count = Number(row[10]);
+      const example = row[11] as bigint;
+      const group = groups.get(key);
+      if (!group) groups.set(key, { hostId: Number(row[0]), count, example });
+      else {
+        group.count += count;
+        if (example > group.example) group.example = example;
+      }
+    }
+    options.onSlice?.(slice + 1);
+    await options.pause?.();
+  }
+  return [...groups.values()];
+}
+
+export type ProgramFacts = {
+  id: number;
+  exe: string;
+  filename: string;
+  comm: string;
+  argv: string[];
+  containerId?: string;
+};
+
+/**
+ * Programs (what processes ran, not references to them) after `afterId` in id order, `limit` at most: a page at a
+ * time, so no statement stays open while the caller yields to ingest.
+ */
+export function programFacts(sqlite: Database.Database, afterId: number, limit: number): ProgramFacts[] {
+  const rows = sqlite
+    .prepare(
+      "SELECT id, comm, exe, filename, argv, extra FROM programs WHERE id > ? AND argv IS NOT NULL ORDER BY id LIMIT ?",
+    )
+    .raw()
+    .all(afterId, limit) as [number, string, string, string, string, string | null][];
+  return rows.map(([id, comm, exe, filename, argv, extra]) => {
+    const containerId = extra ? (JSON.parse(extra) as { containerId?: string }).containerId : undefined;
+    return {
+      id,
+      exe,
+      filename,
+      comm,
+      argv: JSON.parse(argv) as string[],
+      ...(containerId ? { containerId } : {}),
+    };
+  });
+}
