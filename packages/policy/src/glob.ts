@@ -31,3 +31,23 @@ export function literalPrefix(pattern: string): { prefix: string; exact: boolean
   }
   return { prefix, exact: true };
 }
+
+/**
+ * The pattern as an SQLite GLOB that matches everything it matches (and may match more: GLOB's `*` crosses `/`),
+ * for narrowing rows in SQL before the exact test.
+ */
+export function sqlGlob(pattern: string): string {
+  let glob = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === "\\" && i + 1 < pattern.length) glob += sqlLiteral(pattern[++i] as string);
+    else if (c === "*") {
+      glob += "*";
+      while (pattern[i + 1] === "*") i++;
+    } else if (c === "?") glob += "?";
+    else glob += sqlLiteral(c);
+  }
+  return glob;
+}
+
+const sqlLiteral = (c: string) => (c === "*" || c === "?" || c === "[" ? `[${c}]` : c);

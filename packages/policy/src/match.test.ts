@@ -1,8 +1,9 @@
 import { parseEvent, type VigilEvent } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
+import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { globToRegExp } from "./glob";
+import { globToRegExp, sqlGlob } from "./glob";
 import { PolicyMatcher } from "./match";
 import { parsePolicy } from "./parse";
 
@@ -210,7 +211,7 @@ rules: [{ id: r, on: exec, action: alert, severity: info }]
   });
 });
 
-describe("PolicyMatcher.programFilter", () => {
+describe("PolicyMatcher.candidates", () => {
   const policy = matcher(`
 apiVersion: vigil/v1
 kind: Policy
@@ -220,19 +221,41 @@ rules:
   - { id: wget, on: exec, action: alert, severity: low, when: { process.argv: [wget] } }
   - { id: not-root, on: exec, action: allow, when: { process.uid: 1000 } }
   - { id: any-ptrace, on: ptrace, action: alert, severity: low, when: { process.uid: 0 } }
+  - { id: tmp, on: unlink_running, action: alert, severity: low, when: { file.path: ["/tmp/**"] } }
+  - { id: bin, on: unlink_running, action: deny, severity: low, when: { file.path: /usr/bin/* } }
 `);
   const program = (exe: string, argv: string[]) => ({ exe, filename: exe, comm: "x", argv });
 
-  it("passes the programs some deciding rule could match, and only those", () => {
-    const filter = policy.programFilter("exec");
-    expect(filter?.(program("/usr/bin/curl", ["curl"]))).toBe(true);
-    expect(filter?.(program("/usr/bin/env", ["env", "wget", "x"]))).toBe(true);
-    expect(filter?.(program("/usr/bin/ls", ["ls"]))).toBe(false);
+  it("narrows by program when every deciding rule tests one, passing only what some rule could match", () => {
+    const candidates = policy.candidates("exec");
+    if (candidates?.by !== "program") throw new Error("expected narrowing by program");
+    expect(candidates.test(program("/usr/bin/curl", ["curl"]))).toBe(true);
+    expect(candidates.test(program("/usr/bin/env", ["env", "wget", "x"]))).toBe(true);
+    expect(candidates.test(program("/usr/bin/ls", ["ls"]))).toBe(false);
+    expect(candidates.exeGlobs).toBeNull(); // the wget rule does not name an executable
   });
 
-  it("is null when a deciding rule does not look at the program, or no rule is about the type", () => {
-    expect(policy.programFilter("ptrace")).toBeNull();
-    expect(policy.programFilter("mem_write")).toEqual(expect.any(Function)); // no rule: nothing can match
-    expect(policy.programFilter("mem_write")?.(program("/x", []))).toBe(false);
+  it("narrows by file path, or not at all when a rule tests neither", () => {
+    expect(policy.candidates("unlink_running")).toEqual({ by: "file", globs: ["/tmp/**", "/usr/bin/*"] });
+    expect(policy.candidates("ptrace")).toBeNull();
+  });
+});
+
+describe("sqlGlob", () => {
+  it("matches in SQLite whatever the glob matches", () => {
+    const db = new Database(":memory:");
+    const glob = db.prepare<[string, string], number>("SELECT ? GLOB ?").pluck();
+    const piece = fc.constantFrom("a", "/", "*", "**", "?", "[", "]", "\\*", "\\?");
+    const char = fc.constantFrom("a", "/", "*", "?", "[", "]");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), fc.array(char, { maxLength: 8 }), (pieces, chars) => {
+        const pattern = pieces.join("");
+        const text = chars.join("");
+        if (globToRegExp(pattern).test(text)) expect(glob.get(text, sqlGlob(pattern))).toBe(1);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(glob.get("/usr/bin/curl", sqlGlob("/usr/bin/*"))).toBe(1);
+    expect(glob.get("/usr/sbin/curl", sqlGlob("/usr/bin/*"))).toBe(0);
   });
 });

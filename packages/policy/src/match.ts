@@ -15,6 +15,11 @@ export type Decision = {
 
 type CompiledRule = { rule: Rule; applies: (e: VigilEvent) => boolean };
 
+/** How a back-test narrows the events it judges; see PolicyMatcher.candidates. */
+export type Candidates =
+  | { by: "program"; test: (program: ProgramFacts) => boolean; exeGlobs: string[] | null }
+  | { by: "file"; globs: string[] };
+
 /** What a process runs: the part of an event that is the same for every run of one command line. */
 export type ProgramFacts = Pick<VigilEvent["process"], "exe" | "filename" | "comm" | "argv" | "containerId">;
 const programFields = new Set([
@@ -54,19 +59,34 @@ export class PolicyMatcher {
   }
 
   /**
-   * A test on a program that every event a deny or alert rule on `type` matches must pass, so a back-test can look
-   * at those programs' events alone; null when some such rule does not depend on the program.
+   * How a back-test can narrow the events of `type` to those a deny or alert rule could match: by their program
+   * (every such rule tests one; `exeGlobs` when every one tests process.exe), or by their file (every one tests
+   * file.path); null when no single narrowing covers them all.
    */
-  programFilter(type: RuleEventType): ((program: ProgramFacts) => boolean) | null {
-    const deciding = (this.byType.get(type) ?? []).filter(({ rule }) => rule.action !== "allow");
-    const tests: ((e: VigilEvent) => boolean)[] = [];
-    for (const { rule } of deciding) {
-      const onProgram = Object.entries(rule.when).filter(([name]) => programFields.has(name));
-      if (onProgram.length === 0) return null;
-      tests.push(conditionsTest(Object.fromEntries(onProgram)));
+  candidates(type: RuleEventType): Candidates | null {
+    const deciding = (this.byType.get(type) ?? [])
+      .map(({ rule }) => rule)
+      .filter((r) => r.action !== "allow");
+    if (deciding.every((r) => Object.keys(r.when).some((name) => programFields.has(name)))) {
+      const tests = deciding.map((r) =>
+        conditionsTest(
+          Object.fromEntries(Object.entries(r.when).filter(([name]) => programFields.has(name))),
+        ),
+      );
+      const exes = deciding.map((r) => r.when["process.exe"]);
+      return {
+        by: "program",
+        // The fields tested read only event.process.
+        test: (program) => tests.some((test) => test({ process: program } as VigilEvent)),
+        exeGlobs: exes.every((c) => c?.kind === "glob")
+          ? exes.flatMap((c) => (c?.kind === "glob" ? c.patterns : []))
+          : null,
+      };
     }
-    // The fields tested read only event.process.
-    return (program) => tests.some((test) => test({ process: program } as VigilEvent));
+    const paths = deciding.map((r) => r.when["file.path"]);
+    if (paths.every((c) => c?.kind === "glob"))
+      return { by: "file", globs: paths.flatMap((c) => (c?.kind === "glob" ? c.patterns : [])) };
+    return null;
   }
 
   decide(event: VigilEvent): Decision | null {

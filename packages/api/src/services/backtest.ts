@@ -1,10 +1,18 @@
-import { eventGroups, eventsBySeq, hosts, programFacts, type Store } from "@vigil/db";
+import { eventGroups, eventsBySeq, filesMatching, hosts, programFacts, type Store } from "@vigil/db";
 import type { VigilEvent } from "@vigil/events";
-import { type Action, PolicyMatcher, type RuleEventType, ruleEventTypes, type Severity } from "@vigil/policy";
+import {
+  type Action,
+  globToRegExp,
+  PolicyMatcher,
+  type RuleEventType,
+  ruleEventTypes,
+  type Severity,
+  sqlGlob,
+} from "@vigil/policy";
 import { parsedOrThrow } from "./policies";
 
-/** Above this many programs a rule's `when` allows, scanning the type's events beats looking each program up. */
-const MAX_PROGRAM_LOOKUPS = 20_000;
+/** Above this many programs or files the rules allow, scanning the type's events beats looking each one up. */
+const MAX_LOOKUPS = 20_000;
 const PROGRAM_PAGE = 20_000;
 const SLICES = 20;
 const EXAMPLES = 5;
@@ -64,30 +72,30 @@ export async function backtest(
   let examined = 0;
 
   for (const [index, type] of types.entries()) {
-    const programIds = await programsFor(store, matcher, type, pause);
-    const groups =
-      selected.length === 0 || programIds?.length === 0
-        ? []
-        : await eventGroups(
-            store.sqlite,
-            {
-              type,
-              sinceNs: BigInt(input.sinceMs) * 1_000_000n,
-              untilNs: BigInt(input.untilMs) * 1_000_000n,
-              programIds,
-              hostIds: selected.length < allHosts.length ? selected.map((h) => h.id) : undefined,
-            },
-            {
-              slices: SLICES,
-              pause,
-              onSlice: (done) =>
-                onProgress({
-                  step: `${type} events`,
-                  done: index * SLICES + done,
-                  total: types.length * SLICES,
-                }),
-            },
-          );
+    // The rare security types are found fastest by their type; exec events by their programs or files first.
+    const narrowed = type === "exec" ? await candidateIds(store, matcher, type, pause) : undefined;
+    const step = `${type} events`;
+    const skip = selected.length === 0 || narrowed?.ids.length === 0; // nothing could match
+    if (skip) onProgress({ step, done: (index + 1) * SLICES, total: types.length * SLICES });
+    const groups = skip
+      ? []
+      : await eventGroups(
+          store.sqlite,
+          {
+            type,
+            sinceNs: BigInt(input.sinceMs) * 1_000_000n,
+            untilNs: BigInt(input.untilMs) * 1_000_000n,
+            programIds: narrowed?.by === "program" ? narrowed.ids : undefined,
+            fileIds: narrowed?.by === "file" ? narrowed.ids : undefined,
+            hostIds: selected.length < allHosts.length ? selected.map((h) => h.id) : undefined,
+          },
+          {
+            slices: SLICES,
+            pause,
+            onSlice: (done) =>
+              onProgress({ step, done: index * SLICES + done, total: types.length * SLICES }),
+          },
+        );
     // Newest first, so each rule's first examples are its newest events.
     groups.sort((a, b) => (a.example < b.example ? 1 : -1));
     for (let at = 0; at < groups.length; at += EXAMPLE_BATCH) {
@@ -135,21 +143,35 @@ export async function backtest(
   };
 }
 
-/** The programs a deciding rule on `type` could match; undefined when the rules do not narrow it (or too little). */
-async function programsFor(
+/**
+ * The programs or files a deciding rule on `type` could match, looked up before the events; undefined when the
+ * rules do not narrow the events that way, or narrow them too little for the look-ups to pay.
+ */
+async function candidateIds(
   store: Store,
   matcher: PolicyMatcher,
   type: RuleEventType,
   pause: () => Promise<void>,
-): Promise<number[] | undefined> {
-  const filter = matcher.programFilter(type);
-  if (!filter) return undefined;
-  const ids: number[] = [];
-  for (let page = programFacts(store.sqlite, 0, PROGRAM_PAGE); page.length > 0; ) {
-    for (const program of page) if (filter(program)) ids.push(program.id);
-    if (ids.length > MAX_PROGRAM_LOOKUPS) return undefined;
-    await pause();
-    page = programFacts(store.sqlite, page.at(-1)?.id ?? 0, PROGRAM_PAGE);
+): Promise<{ by: "program" | "file"; ids: number[] } | undefined> {
+  const candidates = matcher.candidates(type);
+  if (!candidates) return undefined;
+  if (candidates.by === "file") {
+    const patterns = candidates.globs.map(globToRegExp);
+    const ids = filesMatching(store.sqlite, candidates.globs.map(sqlGlob))
+      .filter((f) => patterns.some((p) => p.test(f.path)))
+      .map((f) => f.id);
+    return ids.length > MAX_LOOKUPS ? undefined : { by: "file", ids };
   }
-  return ids;
+  const exeGlobs = candidates.exeGlobs?.map(sqlGlob);
+  const ids: number[] = [];
+  for (
+    let page = programFacts(store.sqlite, { afterId: 0, limit: PROGRAM_PAGE, exeGlobs });
+    page.length > 0;
+  ) {
+    for (const program of page) if (candidates.test(program)) ids.push(program.id);
+    if (ids.length > MAX_LOOKUPS) return undefined;
+    await pause();
+    page = programFacts(store.sqlite, { afterId: page.at(-1)?.id ?? 0, limit: PROGRAM_PAGE, exeGlobs });
+  }
+  return { by: "program", ids };
 }

@@ -13,8 +13,9 @@ export type GroupFilter = {
   type: EventType;
   sinceNs: bigint;
   untilNs: bigint;
-  /** Only events of these programs (what a rule's `when` allows); all when absent. */
+  /** Only events of these programs, or naming these files (what rules' `when` allow); all when absent. */
   programIds?: number[];
+  fileIds?: number[];
   hostIds?: number[];
 };
 
@@ -30,6 +31,7 @@ export async function eventGroups(
   const where = ["e.type = ?", "e.time_ns >= ?", "e.time_ns < ?"];
   const params: unknown[] = [typeCodes[filter.type]];
   if (filter.programIds) where.push("e.program_id IN (SELECT value FROM json_each(?))");
+  if (filter.fileIds) where.push("e.file_id IN (SELECT value FROM json_each(?))");
   if (filter.hostIds) where.push("e.host_id IN (SELECT value FROM json_each(?))");
   const statement = sqlite
     .prepare(
@@ -48,6 +50,7 @@ export async function eventGroups(
       from,
       to,
       ...(filter.programIds ? [JSON.stringify(filter.programIds)] : []),
+      ...(filter.fileIds ? [JSON.stringify(filter.fileIds)] : []),
       ...(filter.hostIds ? [JSON.stringify(filter.hostIds)] : []),
     ) as unknown[][];
     for (const row of rows) {
@@ -77,16 +80,22 @@ export type ProgramFacts = {
 };
 
 /**
- * Programs (what processes ran, not references to them) after `afterId` in id order, `limit` at most: a page at a
- * time, so no statement stays open while the caller yields to ingest.
+ * Programs (what processes ran, not references to them) after `afterId` in id order, `limit` at most, whose exe
+ * matches one of `exeGlobs` (SQLite GLOB) when given: a page at a time, so no statement stays open while the
+ * caller yields to ingest.
  */
-export function programFacts(sqlite: Database.Database, afterId: number, limit: number): ProgramFacts[] {
+export function programFacts(
+  sqlite: Database.Database,
+  page: { afterId: number; limit: number; exeGlobs?: string[] },
+): ProgramFacts[] {
+  const globs = page.exeGlobs ?? [];
   const rows = sqlite
     .prepare(
-      "SELECT id, comm, exe, filename, argv, extra FROM programs WHERE id > ? AND argv IS NOT NULL ORDER BY id LIMIT ?",
+      `SELECT id, comm, exe, filename, argv, extra FROM programs WHERE id > ? AND argv IS NOT NULL
+       ${globs.length > 0 ? `AND (${globs.map(() => "exe GLOB ?").join(" OR ")})` : ""} ORDER BY id LIMIT ?`,
     )
     .raw()
-    .all(afterId, limit) as [number, string, string, string, string, string | null][];
+    .all(page.afterId, ...globs, page.limit) as [number, string, string, string, string, string | null][];
   return rows.map(([id, comm, exe, filename, argv, extra]) => {
     const containerId = extra ? (JSON.parse(extra) as { containerId?: string }).containerId : undefined;
     return {
@@ -98,4 +107,12 @@ export function programFacts(sqlite: Database.Database, afterId: number, limit: 
       ...(containerId ? { containerId } : {}),
     };
   });
+}
+
+/** Files whose path matches one of `globs` (SQLite GLOB), as ids and paths, for the caller's exact test. */
+export function filesMatching(sqlite: Database.Database, globs: string[]): { id: number; path: string }[] {
+  if (globs.length === 0) return [];
+  return sqlite
+    .prepare(`SELECT id, path FROM files WHERE ${globs.map(() => "path GLOB ?").join(" OR ")}`)
+    .all(...globs) as { id: number; path: string }[];
 }
