@@ -40,6 +40,7 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "policies.get": { role: "viewer", input: { name: "some-policy" } },
   "policies.check": { role: "analyst", input: { yaml: "kind: Policy" } },
   "policies.backtest": { role: "analyst", input: { yaml: "kind: Policy", sinceMs: 0, untilMs: 1000 } },
+  "policies.backtestProgress": { role: "analyst", input: { id: "0123456789abcdef01234567" } },
   "policies.publish": { role: "admin", input: { yaml: "kind: Policy", message: "first", basedOn: null } },
   "policies.rollback": { role: "admin", input: { name: "some-policy", toVersion: 1 } },
 };

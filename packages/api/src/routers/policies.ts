@@ -1,7 +1,13 @@
 import { MAX_POLICY_BYTES, parsePolicy } from "@vigil/policy";
 import { z } from "zod";
-import { type BacktestProgress, type BacktestResult, backtest } from "../services/backtest";
-import { listPolicies, policyHistory, publishPolicy, rollbackPolicy } from "../services/policies";
+import { BacktestJobs } from "../services/backtest-jobs";
+import {
+  listPolicies,
+  parsedOrThrow,
+  policyHistory,
+  publishPolicy,
+  rollbackPolicy,
+} from "../services/policies";
 import { actorName, audit } from "../trpc/context";
 import { procedureFor, router } from "../trpc/init";
 
@@ -9,6 +15,8 @@ const yaml = z.string().max(MAX_POLICY_BYTES, `a policy is at most ${MAX_POLICY_
 const policyName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "not a policy name");
 const version = z.int().min(1);
 const MAX_RANGE_MS = 400 * 24 * 3600 * 1000;
+/** This server's back-tests: one registry per process, like its store. */
+const backtests = new BacktestJobs();
 
 export const policiesRouter = router({
   list: procedureFor("viewer").query(({ ctx }) => listPolicies(ctx.store)),
@@ -26,7 +34,7 @@ export const policiesRouter = router({
       return result.ok ? { ok: true as const, errors: [] } : { ok: false as const, errors: result.errors };
     }),
 
-  /** What a draft would have done on stored events: progress while it runs, then the result. */
+  /** Starts a back-test of a draft over stored events; follow it with backtestProgress. */
   backtest: procedureFor("analyst")
     .input(
       z
@@ -34,29 +42,15 @@ export const policiesRouter = router({
         .refine((r) => r.untilMs > r.sinceMs, "the range ends before it starts")
         .refine((r) => r.untilMs - r.sinceMs <= MAX_RANGE_MS, "a back-test covers at most 400 days"),
     )
-    .subscription(async function* ({ ctx, input, signal }) {
-      const progress: BacktestProgress[] = [];
-      let wake = () => {};
-      let finished = false;
-      const run = backtest(
-        ctx.store,
-        input,
-        (p) => {
-          progress.push(p);
-          wake();
-        },
-        signal,
-      ).finally(() => {
-        finished = true;
-        wake();
-      });
-      while (!finished || progress.length > 0) {
-        if (progress.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-        for (let p = progress.shift(); p; p = progress.shift()) yield { progress: p };
-      }
-      const result: BacktestResult = await run;
-      yield { result };
+    .mutation(({ ctx, input }) => {
+      parsedOrThrow(input.yaml); // a draft with problems is refused now, not in the stream
+      return { id: backtests.start(ctx.store, actorName(ctx.actor), input) };
     }),
+
+  /** A started back-test's progress as it runs, then what the draft would have done, per rule and host. */
+  backtestProgress: procedureFor("analyst")
+    .input(z.strictObject({ id: z.string().regex(/^[0-9a-f]{24}$/, "not a back-test id") }))
+    .subscription(({ ctx, input, signal }) => backtests.watch(input.id, actorName(ctx.actor), signal)),
 
   publish: procedureFor("admin")
     .input(
