@@ -6,6 +6,10 @@ import { z } from "zod";
 const schema = z.object({
   VIGIL_DATA_DIR: z.string().min(1).default(resolve(process.cwd(), "../../data")),
   VIGIL_MIGRATIONS_DIR: z.string().min(1).default(resolve(process.cwd(), "../../packages/db/drizzle")),
+  VIGIL_POLICY_TEMPLATES_DIR: z
+    .string()
+    .min(1)
+    .default(resolve(process.cwd(), "../../packages/policy/templates")),
   VIGIL_RETENTION_DAYS: z.coerce.number().positive().default(30),
   VIGIL_RETENTION_MAX_EVENTS: z.coerce.number().int().positive().default(10_000_000),
 });

@@ -422,6 +422,117 @@ describe("the analyst console in a browser", () => {
     await viewer.context().close();
   });
 
+  it("authors a policy from a template with problems shown as it is typed, back-tests it on the recorded events, publishes, compares and rolls back; a viewer only reads", async () => {
+    const admin = await signedIn("admin", "a password for the tests");
+    await admin.getByRole("link", { name: "Policies" }).click();
+    await expect.poll(() => admin.getByText("No policy is published yet.").count()).toBe(1);
+    await admin.getByRole("link", { name: "protect-running-binaries" }).click();
+    await admin.waitForURL(/template=protect-running-binaries/);
+    const editor = admin.getByRole("textbox", { name: "Policy YAML" });
+    await expect.poll(() => editor.textContent()).toContain("no-delete-running-system-binary");
+    await expect.poll(() => admin.getByText("No problems.").count()).toBe(1);
+
+    const draft = (severity: string) =>
+      [
+        "apiVersion: vigil/v1",
+        "kind: Policy",
+        "name: console-test",
+        "mode: audit",
+        "rules:",
+        "  - id: hostile-exec",
+        "    on: exec",
+        "    action: alert",
+        `    ${severity}: high`,
+        "    when:",
+        `      file.path: ["${binary}"]`,
+        "    message: 'ran {process.argv}'",
+        "  - id: sleeper-deleted",
+        "    on: unlink_running",
+        "    action: deny",
+        "    severity: critical",
+        `    when: { file.path: "${tmpdir()}/vigil-sleeper-${process.pid}" }`,
+      ].join("\n");
+    await editor.fill(draft("severty"));
+    const problems = admin.getByRole("list", { name: "Problems" });
+    await expect.poll(() => problems.textContent()).toContain('Line 9, column 5: unknown setting "severty"');
+    expect(await problems.textContent()).toContain('did you mean "severity"?');
+    expect(await admin.locator(".cm-lintRange-error").count()).toBeGreaterThan(0);
+    await expect(admin.getByRole("button", { name: "Run back-test" }).isDisabled()).resolves.toBe(true);
+
+    await editor.fill(draft("severity"));
+    await expect.poll(() => admin.getByText("No problems.").count()).toBe(1);
+    await admin.getByRole("button", { name: "Run back-test" }).click();
+    const report = admin.getByRole("region", { name: "Back-test" });
+    await expect.poll(() => report.textContent(), { timeout: 60_000 }).toContain("Judged");
+    const hostile = report.locator("article", { hasText: "hostile-exec" });
+    expect(await hostile.textContent()).toContain("would alert");
+    // Every run of the binary (other tests run it too), the newest five as examples; the message shows the hostile
+    // argv as text, not markup.
+    const runs = (
+      await exportedEvents(base, data.apiToken, `type=exec&q=${encodeURIComponent(`hostile-${process.pid}`)}`)
+    ).filter((e) => (e.file as { path: string }).path === binary).length;
+    expect(await hostile.locator("h3").textContent()).toContain(` ${runs} event`);
+    expect(await hostile.getByRole("link").count()).toBe(Math.min(runs, 5));
+    const example = hostile.getByRole("link").filter({ hasText: "<img src=x onerror=alert(1)>" });
+    expect(await example.count()).toBe(1);
+    expect(await report.locator("article", { hasText: "sleeper-deleted" }).textContent()).toContain(
+      "would report (audit)",
+    );
+    await admin.screenshot({ path: join(artifacts, "policy-backtest.png"), fullPage: true });
+    await example.click();
+    await admin.waitForURL(/\/events\?.*pid=/);
+    await expect.poll(() => admin.locator("table.events tbody tr").count()).toBeGreaterThan(0);
+    await admin.goBack();
+
+    const publish = admin.getByRole("form", { name: "Publish" });
+    await expect.poll(() => admin.getByText("No problems.").count()).toBe(1);
+    await publish.getByLabel("What changed and why").fill("first version");
+    await publish.getByRole("button", { name: "Publish version 1" }).click();
+    await admin.waitForURL(/name=console-test/);
+    await expect.poll(() => admin.getByText("version 1 in force", { exact: true }).count()).toBe(1);
+    await editor.fill(draft("severity").replace("mode: audit", "mode: enforce"));
+    await expect.poll(() => admin.getByText("No problems.").count()).toBe(1);
+    await publish.getByLabel("What changed and why").fill("enforce it");
+    await publish.getByRole("button", { name: "Publish version 2" }).click();
+    await expect.poll(() => admin.getByText("version 2 in force", { exact: true }).count()).toBe(1);
+
+    const versions = admin.getByRole("region", { name: "Versions" });
+    await expect.poll(() => versions.locator("tbody tr").count()).toBe(2);
+    await versions
+      .locator("tbody tr", { hasText: "first version" })
+      .getByRole("button", { name: "Compare" })
+      .click();
+    const diff = admin.getByRole("region", { name: "Version 1 against the editor" });
+    await expect.poll(() => diff.locator(".diff-removed").allTextContents()).toEqual(["- mode: audit"]);
+    expect(await diff.locator(".diff-added").allTextContents()).toEqual(["+ mode: enforce"]);
+    await versions
+      .locator("tbody tr", { hasText: "first version" })
+      .getByRole("button", { name: "Roll back to this" })
+      .click();
+    await expect.poll(() => admin.getByText("version 3 in force", { exact: true }).count()).toBe(1);
+    await expect.poll(() => editor.textContent()).toContain("mode: audit");
+    expect(await versions.locator("tbody tr").first().textContent()).toContain("roll back to version 1");
+    await admin.screenshot({ path: join(artifacts, "policy-versions.png"), fullPage: true });
+
+    const viewer = await signedIn("viewer1", viewerPassword);
+    await viewer.getByRole("link", { name: "Policies" }).click();
+    await viewer.getByRole("link", { name: "console-test" }).click();
+    await expect
+      .poll(() => viewer.getByText("Publishing and rolling back need the admin role.").count())
+      .toBe(1);
+    await expect
+      .poll(() => viewer.getByRole("textbox", { name: "Policy YAML" }).textContent())
+      .toContain("mode: audit");
+    expect(await viewer.getByRole("textbox", { name: "Policy YAML" }).getAttribute("contenteditable")).toBe(
+      "false",
+    );
+    expect(await viewer.getByRole("button", { name: "Run back-test" }).count()).toBe(0);
+    expect(await viewer.getByRole("button", { name: "Roll back to this" }).count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await admin.context().close();
+    await viewer.context().close();
+  });
+
   it("sends a strict Content-Security-Policy and security headers with every page", async () => {
     const response = await fetch(`${base}/sign-in`);
     const policy = response.headers.get("content-security-policy") ?? "";

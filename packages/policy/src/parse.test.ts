@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parsePolicy } from "./parse";
+import { readTemplates } from "./templates";
 import type { PolicyError } from "./types";
 
 const templates = join(import.meta.dirname, "..", "templates");
@@ -16,10 +16,15 @@ const policy = (rules: string, head = "mode: enforce") =>
   `apiVersion: vigil/v1\nkind: Policy\nname: test-policy\n${head}\nrules:\n${rules}`;
 
 describe("parsePolicy", () => {
-  it.each(readdirSync(templates))("accepts the shipped template %s", (file) => {
-    const result = parsePolicy(readFileSync(join(templates, file), "utf8"));
-    expect(result.ok ? [] : result.errors).toEqual([]);
-  });
+  it.each(readTemplates(templates).map((t) => [t.file, t] as const))(
+    "accepts the shipped template %s",
+    (file, t) => {
+      const result = parsePolicy(t.yaml);
+      expect(result.ok ? [] : result.errors).toEqual([]);
+      expect(result.ok && result.policy.name).toBe(file); // a template's file is named after its policy
+      expect(t.description).not.toBe("");
+    },
+  );
 
   it("reads a policy into its rules, with defaults", () => {
     const result = parsePolicy(

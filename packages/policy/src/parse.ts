@@ -24,7 +24,7 @@ const LABEL_KEY = /^[A-Za-z0-9_./-]{1,63}$/;
 
 /** Reads a policy's YAML, checking everything it can: every problem found is reported, each with where it is. */
 export function parsePolicy(text: string): ParseResult {
-  if (Buffer.byteLength(text) > MAX_POLICY_BYTES) {
+  if (new TextEncoder().encode(text).length > MAX_POLICY_BYTES) {
     return fail([
       { line: 1, column: 1, path: "", message: `the policy is larger than ${MAX_POLICY_BYTES} bytes` },
     ]);
