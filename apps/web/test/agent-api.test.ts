@@ -1,7 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataDir, exportedEvents, freePort, type Running, readDb, startServer } from "./processes";
+import { dataDir, exportedEvents, freePort, type Running, readDb, repoRoot, startServer } from "./processes";
+
+const cli = join(repoRoot, "apps", "cli", "bin", "vigil");
 
 // The agent API over real HTTP, fed what a broken or hostile client sends.
 describe("the agent API refuses bad input clearly and keeps serving", () => {
@@ -194,5 +198,37 @@ describe("the agent API refuses bad input clearly and keeps serving", () => {
       headers: { authorization: `Bearer ${data.apiToken}` },
     });
     expect((await short.json()).error).toMatch(/a letter or digit/);
+  });
+
+  it("hands an agent the policies for its host, and a new version as soon as it is published", async () => {
+    const credential = await enroll("policy-host");
+    const policies = (query: string, auth = `Bearer ${credential}`) =>
+      fetch(`${base}/api/agent/v1/policies${query}`, { headers: { authorization: auth } });
+    expect((await policies("", "Bearer vga_0000000000000000.forged")).status).toBe(401);
+    expect((await policies("?have=x&wait=99")).status).toBe(400);
+    const first = (await (await policies("")).json()) as { hash: string; policies: unknown[] };
+    expect(first.policies).toEqual([]);
+    expect((await policies(`?have=${first.hash}&wait=1`)).status).toBe(304); // nothing new
+
+    const admin = execFileSync(cli, ["--data-dir", data.dir, "token", "create", "--role", "admin"], {
+      encoding: "utf8",
+    }).trim();
+    const waiting = policies(`?have=${first.hash}`);
+    const yaml = `apiVersion: vigil/v1
+kind: Policy
+name: for-all-hosts
+rules: [{ id: tmp, on: exec, action: alert, severity: low, when: { file.path: "/tmp/**" } }]
+`;
+    const published = await fetch(`${base}/api/trpc/policies.publish`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ yaml, message: "first", basedOn: null }),
+    });
+    expect(published.status).toBe(200);
+    const next = await waiting; // woken by the publish, long before its 25 s wait ends
+    expect(next.status).toBe(200);
+    const bundle = (await next.json()) as { hash: string; policies: unknown[] };
+    expect(bundle.policies).toEqual([{ name: "for-all-hosts", version: 1, yaml }]);
+    expect(bundle.hash).not.toBe(first.hash);
   });
 });

@@ -16,6 +16,7 @@ export * from "./services/export-events";
 export * from "./services/heartbeat";
 export * from "./services/ingest";
 export * from "./services/policies";
+export * from "./services/policy-bundle";
 export * from "./services/sessions";
 export * from "./services/settings";
 export * from "./services/sign-in-throttle";
