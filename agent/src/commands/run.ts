@@ -1,5 +1,7 @@
 import { release } from "node:os";
 import { join } from "node:path";
+import { AppliedPolicies } from "../policy/applied-policies";
+import { followPolicies } from "../policy/policy-follower";
 import { sensorBlocker } from "../preflight";
 import { streamEvents } from "../sensor/event-stream";
 import { agentVersion, credentialFor, EnrollmentError, osName } from "../ship/enrollment";
@@ -48,12 +50,13 @@ export async function run(options: RunOptions): Promise<number> {
     shipper.poke();
   };
 
+  const policies = new AppliedPolicies();
   const { host, sensor, kernel, sensorState } = streamEvents({
     mode: options.mode,
     ringbufMb: options.ringbufMb,
     onEvent: (type, line) => {
       events[type] = (events[type] ?? 0) + 1;
-      pending.push(line.toString("utf8"));
+      pending.push(policies.judge(type, line).toString("utf8"));
       if (pending.length >= FLUSH_EVENTS) flush();
       else flushTimer ??= setTimeout(flush, FLUSH_MS);
     },
@@ -75,6 +78,7 @@ export async function run(options: RunOptions): Promise<number> {
       drops,
       spool: spooled,
       policyVersion: null,
+      policies: { hash: policies.hash, applied: policies.applied, error: policies.error, enforcing: false },
     };
     try {
       const answer = await client.post("/api/agent/v1/heartbeat", JSON.stringify(beat), {
@@ -102,6 +106,7 @@ export async function run(options: RunOptions): Promise<number> {
       heartbeats = setInterval(heartbeat, options.heartbeatS * 1000);
       setTimeout(heartbeat, 1000);
       shipping = shipper.run();
+      void followPolicies(client, policies, log, () => stopping);
     },
     (error) => {
       log(error instanceof EnrollmentError ? error.message : `enrollment failed: ${(error as Error).stack}`);

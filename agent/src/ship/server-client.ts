@@ -35,6 +35,17 @@ export class ServerClient {
     }
   }
 
+  /** GETs `path` (a 304 has an empty body). */
+  async get(path: string, { timeoutMs = 30_000 } = {}): Promise<ServerAnswer> {
+    const headers: Record<string, string> = {};
+    if (this.credential) headers.authorization = `Bearer ${this.credential}`;
+    const response = await fetch(new URL(path, this.baseUrl), {
+      headers,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return this.answer(response);
+  }
+
   private async send(
     path: string,
     json: string,
@@ -54,6 +65,10 @@ export class ServerClient {
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
+    return this.answer(response);
+  }
+
+  private async answer(response: Response): Promise<ServerAnswer> {
     const text = await response.text();
     let parsed: Record<string, unknown>;
     try {

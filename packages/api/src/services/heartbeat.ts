@@ -18,6 +18,15 @@ export const heartbeatSchema = z.strictObject({
   drops: counts,
   spool: z.strictObject({ depth: z.int().min(0), bytes: z.int().min(0), dropped: z.int().min(0) }),
   policyVersion: z.int().min(0).nullable(),
+  /** The policy bundle the agent applies (see GET /api/agent/v1/policies), or why the newest is not applied. */
+  policies: z
+    .strictObject({
+      hash: z.string().max(64).nullable(),
+      applied: z.array(z.strictObject({ name: z.string().max(63), version: z.int().min(1) })).max(1000),
+      error: z.string().max(2000).nullable(),
+      enforcing: z.boolean(),
+    })
+    .optional(),
 });
 
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
@@ -47,6 +56,7 @@ export function recordHeartbeat(
       health: { events: beat.events, drops: beat.drops, spool: beat.spool },
       spoolDepth: beat.spool.depth,
       policyVersion: beat.policyVersion,
+      policyStatus: beat.policies ?? null,
       lastSeenMs: nowMs,
     })
     .where(eq(hosts.id, agent.hostId))

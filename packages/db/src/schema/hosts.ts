@@ -15,6 +15,13 @@ export const hosts = sqliteTable("hosts", {
   health: text("health", { mode: "json" }).$type<Record<string, unknown>>(),
   spoolDepth: integer("spool_depth"),
   policyVersion: integer("policy_version"),
+  /** What the agent last said it applies: the bundle's hash and policy versions, or why the newest is not applied. */
+  policyStatus: text("policy_status", { mode: "json" }).$type<{
+    hash: string | null;
+    applied: { name: string; version: number }[];
+    error: string | null;
+    enforcing: boolean;
+  }>(),
   firstSeenMs: integer("first_seen_ms").notNull(),
   lastSeenMs: integer("last_seen_ms").notNull(),
 });

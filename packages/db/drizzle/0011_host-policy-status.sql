@@ -1,0 +1,1 @@
+ALTER TABLE `hosts` ADD `policy_status` text;
