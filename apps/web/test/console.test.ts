@@ -490,6 +490,13 @@ describe("the analyst console in a browser", () => {
     await publish.getByRole("button", { name: "Publish version 1" }).click();
     await admin.waitForURL(/name=console-test/);
     await expect.poll(() => admin.getByText("version 1 in force", { exact: true }).count()).toBe(1);
+    // This host's agent follows the policies: it applies version 1 within a heartbeat or two.
+    const rollout = admin.getByRole("region", { name: "Hosts" });
+    await expect.poll(() => rollout.textContent()).toContain("version 1 applied");
+    // Hosts enrolled by other tests never heartbeat: they stay pending.
+    expect(await rollout.textContent()).toMatch(
+      /Version 1 is applied on 1 of the \d+ hosts the selector picks\./,
+    );
     await editor.fill(draft("severity").replace("mode: audit", "mode: enforce"));
     await expect.poll(() => admin.getByText("No problems.").count()).toBe(1);
     await publish.getByLabel("What changed and why").fill("enforce it");

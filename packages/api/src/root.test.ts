@@ -38,6 +38,7 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "audit.list": { role: "admin", input: { limit: 10 } },
   "policies.list": { role: "viewer" },
   "policies.get": { role: "viewer", input: { name: "some-policy" } },
+  "policies.rollout": { role: "viewer", input: { name: "some-policy" } },
   "policies.check": { role: "analyst", input: { yaml: "kind: Policy" } },
   "policies.backtest": { role: "analyst", input: { yaml: "kind: Policy", sinceMs: 0, untilMs: 1000 } },
   "policies.backtestProgress": { role: "analyst", input: { id: "0123456789abcdef01234567" } },

@@ -1,3 +1,4 @@
+import { hosts } from "@vigil/db";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
 import { testContext, userActor } from "../test-context";
@@ -146,5 +147,46 @@ describe("policies", () => {
       [...progress.map((m) => m.progress.done)].sort((a, b) => a - b),
     );
     expect(progress.at(-1)?.progress).toEqual({ step: "unlink_running events", done: 20, total: 20 });
+  });
+
+  it("shows where the version in force stands on each host the policy selects", async () => {
+    const t = testContext(userActor("admin"));
+    cleanup = t.cleanup;
+    const admin = createCaller(t.context);
+    const add = (name: string, labels: Record<string, string>, policyStatus: unknown) =>
+      t.store.db
+        .insert(hosts)
+        .values({
+          machineId: name,
+          name,
+          labels,
+          firstSeenMs: 0,
+          lastSeenMs: 5,
+          policyStatus: policyStatus as never,
+        })
+        .run();
+    const status = (version: number | null, error: string | null = null) => ({
+      hash: "h",
+      applied: version ? [{ name: "protect-binaries", version }] : [],
+      error,
+      enforcing: false,
+    });
+    add("a-applied", { env: "prod" }, status(2));
+    add("b-behind", { env: "prod" }, status(1));
+    add("c-failed", { env: "prod" }, status(1, "protect-binaries version 2: line 3: bad"));
+    add("d-silent", { env: "prod" }, null);
+    add("e-staging", { env: "staging" }, status(2));
+    const prod = (mode: string) =>
+      text(mode).replace("rules:", "selector: { labels: { env: prod } }\nrules:");
+    await admin.policies.publish({ yaml: prod("audit"), message: "v1", basedOn: null });
+    await admin.policies.publish({ yaml: prod("enforce"), message: "v2", basedOn: 1 });
+    const rollout = await admin.policies.rollout({ name: "protect-binaries" });
+    expect(rollout.version).toBe(2);
+    expect(rollout.hosts.map((h) => [h.name, h.state, h.version, h.error])).toEqual([
+      ["a-applied", "applied", 2, null],
+      ["b-behind", "pending", 1, null],
+      ["c-failed", "failed", 1, "protect-binaries version 2: line 3: bad"],
+      ["d-silent", "pending", null, null],
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import {
   listPolicies,
   parsedOrThrow,
   policyHistory,
+  policyRollout,
   publishPolicy,
   rollbackPolicy,
 } from "../services/policies";
@@ -25,6 +26,11 @@ export const policiesRouter = router({
   get: procedureFor("viewer")
     .input(z.strictObject({ name: policyName, version: version.optional() }))
     .query(({ ctx, input }) => policyHistory(ctx.store, input.name, input.version)),
+
+  /** Where the version in force stands on each host the policy selects. */
+  rollout: procedureFor("viewer")
+    .input(z.strictObject({ name: policyName }))
+    .query(({ ctx, input }) => policyRollout(ctx.store, input.name)),
 
   /**
    * Every problem of a draft, with line and column: the editor shows them as the analyst types. A mutation only

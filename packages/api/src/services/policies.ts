@@ -1,5 +1,5 @@
-import { type PolicyRow, policies, policyVersions, type Store } from "@vigil/db";
-import { type Policy, parsePolicy } from "@vigil/policy";
+import { hosts, type PolicyRow, policies, policyVersions, type Store } from "@vigil/db";
+import { type Policy, PolicyMatcher, parsePolicy } from "@vigil/policy";
 import { and, desc, eq } from "drizzle-orm";
 import { conflict, DomainError, notFound } from "../errors";
 
@@ -154,4 +154,49 @@ export function rollbackPolicy(
     by,
     nowMs,
   );
+}
+
+export type HostRollout = {
+  name: string;
+  /** applied: the host runs the version in force; pending: not yet (an older one, or none); failed: it refused it. */
+  state: "applied" | "pending" | "failed";
+  /** The version of this policy the host applies, if any. */
+  version: number | null;
+  error: string | null;
+  /** False where the sensor cannot deny (tracepoint mode): deny rules are reported as audit there. */
+  enforcing: boolean;
+  lastSeenMs: number;
+};
+
+/** Where the version in force of a policy stands on each host its selector picks. */
+export function policyRollout(store: Store, name: string): { version: number; hosts: HostRollout[] } {
+  const history = policyHistory(store, name);
+  const parsed = parsedOrThrow(history.yaml);
+  const matcher = new PolicyMatcher(parsed, { id: name, version: history.currentVersion });
+  const rows = store.db
+    .select({
+      name: hosts.name,
+      labels: hosts.labels,
+      status: hosts.policyStatus,
+      lastSeenMs: hosts.lastSeenMs,
+    })
+    .from(hosts)
+    .orderBy(hosts.name)
+    .all();
+  const rollout = rows
+    .filter((host) => matcher.selects(host))
+    .map((host): HostRollout => {
+      const version = host.status?.applied.find((p) => p.name === name)?.version ?? null;
+      const state =
+        version === history.currentVersion ? "applied" : host.status?.error ? "failed" : "pending";
+      return {
+        name: host.name,
+        state,
+        version,
+        error: state === "failed" ? (host.status?.error ?? null) : null,
+        enforcing: host.status?.enforcing ?? false,
+        lastSeenMs: host.lastSeenMs,
+      };
+    });
+  return { version: history.currentVersion, hosts: rollout };
 }

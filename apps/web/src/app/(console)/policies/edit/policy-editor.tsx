@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useTRPC } from "@/trpc/react";
 import { BacktestPanel } from "./backtest-panel";
+import { RolloutPanel } from "./rollout-panel";
 import { VersionsPanel } from "./versions-panel";
 import { YamlEditor } from "./yaml-editor";
 
@@ -159,8 +160,21 @@ export function PolicyEditor(props: {
       ) : (
         <p className="muted">Publishing and rolling back need the admin role.</p>
       )}
+      {props.name && <RolloutPanel name={props.name} />}
       {props.name && (
-        <VersionsPanel name={props.name} editorText={text} admin={admin} onRolledBack={() => setText(null)} />
+        <VersionsPanel
+          name={props.name}
+          editorText={text}
+          admin={admin}
+          onRolledBack={async () => {
+            publish.reset();
+            const fresh = await published.refetch();
+            if (fresh.data) {
+              setText(fresh.data.yaml);
+              setBasedOn(fresh.data.currentVersion);
+            }
+          }}
+        />
       )}
     </section>
   );
