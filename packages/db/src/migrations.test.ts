@@ -46,8 +46,15 @@ describe("migrations", () => {
     );
     const path = join(dir, "old.db");
     const old = openStore(path, previous);
-    old.db.insert(hosts).values({ machineId: "m1", name: "web-1", firstSeenMs: 1, lastSeenMs: 2 }).run();
-    old.db.insert(users).values({ name: "ana", passwordHash: "x", role: "admin", createdMs: 1 }).run();
+    // Plain SQL: the schema in code is the newest, which may have columns the old database lacks.
+    old.sqlite
+      .prepare(
+        "INSERT INTO hosts (machine_id, name, first_seen_ms, last_seen_ms) VALUES ('m1', 'web-1', 1, 2)",
+      )
+      .run();
+    old.sqlite
+      .prepare("INSERT INTO users (name, password_hash, role, created_ms) VALUES ('ana', 'x', 'admin', 1)")
+      .run();
     old.close();
 
     const store = openStore(path);
