@@ -89,6 +89,15 @@ rules:
     });
     expect(await judged(paths.other)).toEqual({ verdict: "allowed", policy: null });
 
+    // Each deciding rule raised its alert on the server, with the rule's severity.
+    const alerts = readDb(data.dir, (db) =>
+      db.prepare("SELECT rule, severity FROM alerts WHERE rule LIKE 'policy:%' ORDER BY rule").all(),
+    );
+    expect(alerts).toEqual([
+      { rule: "policy:e2e/block", severity: "high" },
+      { rule: "policy:e2e/watch", severity: "low" },
+    ]);
+
     // The host says what it applies, and that it does not enforce.
     const status = async () =>
       readDb(data.dir, (db) =>

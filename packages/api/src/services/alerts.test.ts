@@ -4,6 +4,7 @@ import { type VigilEvent, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
 import { AlertRecorder, alertEventSeqs, getAlert, listAlerts, pruneAlertEvents, updateAlert } from "./alerts";
+import { publishPolicy } from "./policies";
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -87,5 +88,42 @@ describe("built-in detections and alert groups", () => {
     const { store } = setup();
     expect(() => updateAlert(store, { id: 99, status: "acknowledged" })).toThrow("no alert 99");
     expect(() => getAlert(store, 99)).toThrow("no alert 99");
+  });
+});
+
+describe("alerts from policy rules", () => {
+  it("raises the alert of the rule that decided an event, with its severity; unknown policies and rules raise none", () => {
+    const { store, web, db, ingest } = setup();
+    publishPolicy(
+      store,
+      {
+        yaml: `apiVersion: vigil/v1
+kind: Policy
+name: watch-curl
+rules:
+  - { id: curl, on: exec, action: alert, severity: medium, description: "curl ran on a server" }
+  - { id: quiet, on: exec, action: alert, severity: info }
+  - { id: fine, on: exec, action: allow }
+`,
+        message: "m",
+        basedOn: null,
+      },
+      "user:a",
+    );
+    const decided = (rule: string, id = "watch-curl", version = 1) => ({
+      verdict: "allowed",
+      policy: { id, version, rule },
+    });
+    ingest(web, decided("curl"), "exec");
+    ingest(db, decided("curl"), "exec");
+    ingest(web, decided("quiet"), "exec");
+    ingest(web, decided("fine"), "exec"); // allow rules decide nothing
+    ingest(web, decided("curl", "no-such-policy"), "exec"); // what a forged event could name
+    ingest(web, decided("curl", "watch-curl", 7), "exec");
+    ingest(web, decided("nope"), "exec");
+    expect(open(store).map((a) => [a.rule, a.severity, a.title, a.count, a.hosts.length])).toEqual([
+      ["policy:watch-curl/quiet", "low", "Policy watch-curl, rule quiet (alert)", 1, 1],
+      ["policy:watch-curl/curl", "medium", "curl ran on a server", 2, 2],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { type AlertStatus, nsToTime, type Store, timeToNs } from "@vigil/db";
-import type { VigilEvent } from "@vigil/events";
+import type { PolicyRef, VigilEvent } from "@vigil/events";
+import { type Policy, parsePolicy } from "@vigil/policy";
 import type Database from "better-sqlite3";
 import { notFound } from "../errors";
 import { builtInDetections, type Detection } from "./detections";
@@ -15,6 +16,9 @@ export class AlertRecorder {
   private readonly update: Statement;
   private readonly create: Statement;
   private readonly link: Statement;
+  private readonly policyText: Statement;
+  /** Published policy versions by `name@version`, parsed once; null for one the server does not have. */
+  private readonly policies = new Map<string, Policy | null>();
 
   constructor(
     sqlite: Store["sqlite"],
@@ -35,35 +39,73 @@ export class AlertRecorder {
        VALUES (?, ?, ?, 'new', 1, ?, ?, ?, ?, ?) RETURNING id`,
     );
     this.link = sqlite.prepare("INSERT OR IGNORE INTO alert_events (alert_id, seq) VALUES (?, ?)");
+    this.policyText = sqlite
+      .prepare(
+        `SELECT v.yaml FROM policy_versions v JOIN policies p ON p.id = v.policy_id
+         WHERE p.name = ? AND v.version = ?`,
+      )
+      .pluck();
   }
 
-  /** Checks one stored event (its seq and host) against every detection. */
+  /**
+   * Checks one stored event (its seq and host) against every detection, and raises the alert of the policy rule
+   * that decided it, if any (an event naming a policy or rule the server does not know raises nothing).
+   */
   record(hostId: number, seq: number, event: VigilEvent, nowMs = Date.now()): void {
+    const timeNs = timeToNs(event.time);
     for (const detection of this.detections) {
-      if (!detection.matches(event)) continue;
-      const timeNs = timeToNs(event.time);
-      const open = this.open.get(detection.rule) as { id: number; host_ids: string } | undefined;
-      let alertId: number;
-      if (open) {
-        const hosts = JSON.parse(open.host_ids) as number[];
-        if (!hosts.includes(hostId)) hosts.push(hostId);
-        this.update.run(JSON.stringify(hosts), timeNs, timeNs, timeNs, seq, nowMs, open.id);
-        alertId = open.id;
-      } else {
-        const created = this.create.get(
-          detection.rule,
-          detection.severity,
-          detection.title,
-          JSON.stringify([hostId]),
-          timeNs,
-          timeNs,
-          seq,
-          nowMs,
-        ) as { id: number };
-        alertId = created.id;
-      }
-      this.link.run(alertId, seq);
+      if (detection.matches(event)) this.raise(detection, hostId, seq, timeNs, nowMs);
     }
+    const rule = event.policy && this.policyRule(event.policy);
+    if (rule) this.raise(rule, hostId, seq, timeNs, nowMs);
+  }
+
+  private raise(
+    rule: Pick<Detection, "rule" | "severity" | "title">,
+    hostId: number,
+    seq: number,
+    timeNs: bigint,
+    nowMs: number,
+  ): void {
+    const open = this.open.get(rule.rule) as { id: number; host_ids: string } | undefined;
+    let alertId: number;
+    if (open) {
+      const hosts = JSON.parse(open.host_ids) as number[];
+      if (!hosts.includes(hostId)) hosts.push(hostId);
+      this.update.run(JSON.stringify(hosts), timeNs, timeNs, timeNs, seq, nowMs, open.id);
+      alertId = open.id;
+    } else {
+      const created = this.create.get(
+        rule.rule,
+        rule.severity,
+        rule.title,
+        JSON.stringify([hostId]),
+        timeNs,
+        timeNs,
+        seq,
+        nowMs,
+      ) as { id: number };
+      alertId = created.id;
+    }
+    this.link.run(alertId, seq);
+  }
+
+  /** The alert a policy's rule raises, from the published version the event names (versions never change). */
+  private policyRule(ref: PolicyRef): Pick<Detection, "rule" | "severity" | "title"> | null {
+    const key = `${ref.id}@${ref.version}`;
+    if (!this.policies.has(key)) {
+      if (this.policies.size >= 1000) this.policies.clear();
+      const yaml = this.policyText.get(ref.id, ref.version) as string | undefined;
+      const parsed = yaml === undefined ? null : parsePolicy(yaml);
+      this.policies.set(key, parsed?.ok ? parsed.policy : null);
+    }
+    const rule = this.policies.get(key)?.rules.find((r) => r.id === ref.rule && r.action !== "allow");
+    if (!rule) return null;
+    return {
+      rule: `policy:${ref.id}/${rule.id}`,
+      severity: rule.severity === "info" ? "low" : rule.severity,
+      title: rule.description ?? `Policy ${ref.id}, rule ${rule.id} (${rule.action})`,
+    };
   }
 }
 
