@@ -1,7 +1,5 @@
 import type { EventType, VigilEvent } from "@vigil/events";
-import { type Decision, PolicyMatcher, parsePolicy, ruleEventTypes } from "@vigil/policy";
-
-export type PolicyBundle = { hash: string; policies: { name: string; version: number; yaml: string }[] };
+import { type Decision, type PolicyBundle, PolicyMatcher, parsePolicy, ruleEventTypes } from "@vigil/policy";
 
 const judged = new Set<string>(ruleEventTypes);
 

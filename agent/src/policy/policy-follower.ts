@@ -1,5 +1,6 @@
+import type { PolicyBundle } from "@vigil/policy";
 import type { ServerClient } from "../ship/server-client";
-import type { AppliedPolicies, PolicyBundle } from "./applied-policies";
+import type { AppliedPolicies } from "./applied-policies";
 
 const RETRY_MS = 5_000;
 

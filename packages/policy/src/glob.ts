@@ -20,18 +20,6 @@ export function globToRegExp(pattern: string): RegExp {
 // Only the characters that need it: with the u flag, escaping any other is a syntax error.
 const literal = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
-/** The literal text before the first wildcard, and whether the pattern is that text and nothing else. */
-export function literalPrefix(pattern: string): { prefix: string; exact: boolean } {
-  let prefix = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === "\\" && i + 1 < pattern.length) prefix += pattern[++i];
-    else if (c === "*" || c === "?") return { prefix, exact: false };
-    else prefix += c;
-  }
-  return { prefix, exact: true };
-}
-
 /**
  * The pattern as an SQLite GLOB that matches everything it matches (and may match more: GLOB's `*` crosses `/`),
  * for narrowing rows in SQL before the exact test.

@@ -142,7 +142,7 @@ const DEFAULT_MESSAGE: Record<RuleEventType, string> = {
 };
 
 /** The rule's message with {field} replaced by the event's values (argv joined by spaces); text, never markup. */
-export function renderMessage(rule: Rule, event: VigilEvent): string {
+function renderMessage(rule: Rule, event: VigilEvent): string {
   const template = rule.message ?? `${rule.id}: ${DEFAULT_MESSAGE[rule.on]}`;
   return template.replace(/\{([^{}]*)\}/g, (whole, name: string) => {
     const value = fieldByName.get(name)?.read(event) ?? messageOnlyNames[name]?.read(event);

@@ -5,6 +5,7 @@ import { closest } from "./suggest";
 import {
   type Action,
   actions,
+  argvKeys,
   type Condition,
   type Conditions,
   type Mode,
@@ -12,8 +13,11 @@ import {
   type ParseResult,
   type Policy,
   type PolicyError,
+  policyKeys,
   type Rule,
+  ruleKeys,
   type Severity,
+  selectorKeys,
   severities,
 } from "./types";
 
@@ -66,15 +70,7 @@ class Reader {
       this.error(node, "", "a policy is a mapping (apiVersion, kind, name, mode, rules, ...)");
       return null;
     }
-    const map = this.keys(node, "", [
-      "apiVersion",
-      "kind",
-      "name",
-      "description",
-      "mode",
-      "selector",
-      "rules",
-    ]);
+    const map = this.keys(node, "", policyKeys);
     const apiVersion = this.choice(map, node, "apiVersion", ["vigil/v1"], true);
     const kind = this.choice(map, node, "kind", ["Policy"], true);
     const name = this.name(map, node, "name");
@@ -108,7 +104,7 @@ class Reader {
       this.error(node, "selector", "`selector` is a mapping with `labels` and/or `hosts`");
       return selector;
     }
-    const map = this.keys(node, "selector", ["labels", "hosts"]);
+    const map = this.keys(node, "selector", selectorKeys);
     const labels = map.get("labels");
     if (labels && !isMap(labels)) this.error(labels, "selector.labels", "`labels` maps label keys to values");
     else if (labels) {
@@ -135,16 +131,7 @@ class Reader {
       this.error(node, path, "a rule is a mapping with id, on, action, severity, when, unless, message");
       return null;
     }
-    const map = this.keys(node, path, [
-      "id",
-      "on",
-      "action",
-      "severity",
-      "description",
-      "when",
-      "unless",
-      "message",
-    ]);
+    const map = this.keys(node, path, ruleKeys);
     const id = this.name(map, node, "id", path);
     const on = this.choice(map, node, "on", ruleEventTypes, true, path) as RuleEventType | undefined;
     const action = this.choice(map, node, "action", actions, true, path) as Action | undefined;
@@ -223,7 +210,7 @@ class Reader {
     choices?: readonly string[],
   ): Condition | null {
     if (kind === "argv" && isMap(node)) {
-      const map = this.keys(node, path, ["contains", "regex"]);
+      const map = this.keys(node, path, argvKeys);
       if (map.size !== 1) {
         this.error(node, path, "give exactly one of `contains` (a list of strings) or `regex`");
         return null;
@@ -285,7 +272,7 @@ class Reader {
   }
 
   /** The mapping's entries by key; unknown keys are reported with the closest known one. */
-  private keys(node: YAMLMap, path: string, known: string[]): Map<string, Node> {
+  private keys(node: YAMLMap, path: string, known: readonly string[]): Map<string, Node> {
     const entries = new Map<string, Node>();
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : "";

@@ -4,6 +4,21 @@ export const actions = ["deny", "alert", "allow"] as const;
 export const severities = ["info", "low", "medium", "high", "critical"] as const;
 export const modes = ["audit", "enforce"] as const;
 
+/** The settings of a policy, its selector, a rule, and an argv condition: what the parser accepts. */
+export const policyKeys = ["apiVersion", "kind", "name", "description", "mode", "selector", "rules"] as const;
+export const selectorKeys = ["labels", "hosts"] as const;
+export const ruleKeys = [
+  "id",
+  "on",
+  "action",
+  "severity",
+  "description",
+  "when",
+  "unless",
+  "message",
+] as const;
+export const argvKeys = ["contains", "regex"] as const;
+
 export type Action = (typeof actions)[number];
 export type Severity = (typeof severities)[number];
 export type Mode = (typeof modes)[number];
@@ -53,3 +68,6 @@ export type PolicyError = {
 };
 
 export type ParseResult = { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] };
+
+/** What the server hands an agent: the versions in force of the policies for its host, and their digest. */
+export type PolicyBundle = { hash: string; policies: { name: string; version: number; yaml: string }[] };

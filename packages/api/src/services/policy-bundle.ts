@@ -1,10 +1,7 @@
 import { createHash } from "node:crypto";
 import { hosts, policies, policyVersions, type Store } from "@vigil/db";
-import { PolicyMatcher, parsePolicy } from "@vigil/policy";
+import { type PolicyBundle, PolicyMatcher, parsePolicy } from "@vigil/policy";
 import { and, eq, max } from "drizzle-orm";
-
-/** The policies in force for one host, and a digest that changes whenever that set or a version of it does. */
-export type PolicyBundle = { hash: string; policies: { name: string; version: number; yaml: string }[] };
 
 /** What a host must apply: the version in force of every policy whose selector picks it. */
 export function policyBundle(store: Store, hostId: number): PolicyBundle {

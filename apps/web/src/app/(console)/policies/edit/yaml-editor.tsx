@@ -12,29 +12,22 @@ import { type Diagnostic, lintGutter, lintKeymap, setDiagnostics } from "@codemi
 import { EditorState } from "@codemirror/state";
 import { drawSelection, EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
-import { actions, fields, modes, type PolicyError, ruleEventTypes, severities } from "@vigil/policy";
+import {
+  actions,
+  argvKeys,
+  fields,
+  modes,
+  type PolicyError,
+  policyKeys,
+  ruleEventTypes,
+  ruleKeys,
+  selectorKeys,
+  severities,
+} from "@vigil/policy";
 import { useEffect, useRef } from "react";
 
-const keys = [
-  "apiVersion",
-  "kind",
-  "name",
-  "description",
-  "mode",
-  "selector",
-  "labels",
-  "hosts",
-  "rules",
-  "id",
-  "on",
-  "action",
-  "severity",
-  "when",
-  "unless",
-  "message",
-  "contains",
-  "regex",
-];
+// Every setting the parser accepts, for completion wherever a key may be typed.
+const keys = [...new Set([...policyKeys, ...selectorKeys, ...ruleKeys, ...argvKeys])];
 const values: Record<string, readonly string[]> = {
   on: ruleEventTypes,
   action: actions,
