@@ -14,6 +14,9 @@ make -C bpf
 step "typecheck and test"
 npx turbo run typecheck test --output-logs=new-only
 
+step "enforcement suite: the BPF LSM in a QEMU VM"
+npm run -s test:vm
+
 step "lint"
 npx biome check .
 

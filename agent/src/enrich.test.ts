@@ -40,6 +40,7 @@ function execRecord(pid: number, exe: string, extra: Partial<ExecRecord> = {}): 
     cwd: "/srv",
     argv: [exe],
     truncated: [],
+    decision: null,
     ...extra,
   };
 }
@@ -58,6 +59,7 @@ function unlinkRecord(pid: number, path: string, extra: Partial<UnlinkRecord> = 
     path,
     dir: "/srv",
     truncated: false,
+    decision: null,
     ...extra,
   };
 }
@@ -100,6 +102,18 @@ describe("Enricher", () => {
       parent: { pid: 10, exe: "/usr/bin/bash", comm: "bash" },
       file: { path: "/usr/bin/id", dev: (254 << 8) | 1, inode: "42" },
     });
+  });
+
+  it("reports an exec the kernel denied without changing what the process runs", () => {
+    const e = enricher();
+    json(e, execRecord(13, "/usr/bin/bash"));
+    const denied = execRecord(13, "/tmp/payload", {
+      argv: [],
+      truncated: ["process.argv"],
+      decision: { generation: 1, rule: 0, verdict: "denied" },
+    });
+    expect(valid(json(e, denied))).toMatchObject({ process: { exe: "/tmp/payload", argv: [] } });
+    expect(e.table.get(13)?.program.exe).toBe("/usr/bin/bash");
   });
 
   it("names the script and its interpreter, resolving the script against the cwd", () => {
@@ -159,6 +173,7 @@ describe("Enricher", () => {
       addr: 0n,
       targetPid: 1,
       result: -1,
+      decision: null,
     });
     expect(valid(ptrace)).toMatchObject({ request: "PTRACE_ATTACH", error: "EPERM" });
     const write = json(e, {
@@ -168,6 +183,7 @@ describe("Enricher", () => {
       atOpen: false,
       addr: 0n,
       result: -3n,
+      decision: null,
       targetPid: 99999,
       request: 0n,
     });

@@ -66,6 +66,8 @@ export class Enricher {
       case "stats":
         this.clock.setOffset(record.realtimeOffsetNs);
         return null;
+      case "policy":
+        return null;
       case "exec":
         return this.exec(record);
       case "fork":
@@ -104,7 +106,8 @@ export class Enricher {
       record.cwd,
     );
     const info = new ProcessInfo(header.pid, header.ppid, header.comm, program);
-    this.table.exec(info);
+    // A denied exec changed nothing: the process runs what it ran before.
+    if (record.decision?.verdict !== "denied") this.table.exec(info);
     const line = this.begin(header, "exec");
     this.process(header, info, header.pid, header.tid, header.ppid);
     if (record.exeNlink === 0) line.raw(',"exeDeleted":true');

@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define VIGIL_ABI_VERSION 1
+#define VIGIL_ABI_VERSION 2
 #define VIGIL_COMM_LEN 16
 #define VIGIL_RECORD_MAX 32768
 #define VIGIL_FRAME_MAGIC 0x314c4756 /* "VGL1" in little-endian byte order */
@@ -31,6 +31,7 @@ enum vigil_record_type {
 	VIGIL_REC_KERNEL_KINDS = 8, /* kernel record types are below this; counters are indexed by type */
 	VIGIL_REC_HELLO = 100,
 	VIGIL_REC_STATS = 101,
+	VIGIL_REC_POLICY = 102,
 };
 
 /* header.flags, per record type */
@@ -45,12 +46,25 @@ enum vigil_flag {
 	VIGIL_F_INODE_KNOWN = 1 << 7,    /* unlink: ino/dev/running came from a filesystem or LSM hook */
 	VIGIL_F_DIR_DETACHED = 1 << 8,
 	VIGIL_F_PATH_WALKED = 1 << 9, /* unlink: path is walked from the dentry to its filesystem's root (inode hooks) */
-	VIGIL_F_AT_OPEN = 1 << 10,    /* mem_write: seen at the open of /proc/PID/mem (LSM), before any byte is written */
+	VIGIL_F_AT_OPEN = 1 << 10,    /* mem_write: seen at the access check (LSM open of /proc/PID/mem, process_vm_writev), before any byte is written */
 };
 
 enum vigil_sensor_mode {
 	VIGIL_MODE_TRACEPOINT = 1,
 	VIGIL_MODE_LSM = 2,
+};
+
+enum vigil_verdict {
+	VIGIL_VERDICT_NONE = 0,   /* no enforceable rule decided */
+	VIGIL_VERDICT_DENIED = 1, /* the hook returned -EPERM */
+	VIGIL_VERDICT_AUDIT = 2,  /* a rule of an audit-mode policy would have denied; allowed */
+};
+
+/* What the kernel's policy decided about the action a record reports (LSM mode; zero in tracepoint mode). */
+struct vigil_decision {
+	__u32 policy_gen; /* the policy generation whose rule decided */
+	__u16 rule;       /* that rule's slot in the generation */
+	__u16 verdict;    /* enum vigil_verdict */
 };
 
 enum vigil_unlink_op {
@@ -93,6 +107,7 @@ struct vigil_exec {
 	__u16 cwd_len;
 	__u16 argv_len;
 	__u16 pad;
+	struct vigil_decision decision;
 };
 
 struct vigil_fork {
@@ -118,6 +133,7 @@ struct vigil_unlink {
 	__u16 path_len;
 	__u16 dir_len;
 	__u32 pad;
+	struct vigil_decision decision;
 };
 
 struct vigil_ptrace {
@@ -126,6 +142,7 @@ struct vigil_ptrace {
 	__u64 addr;
 	__u32 target_pid; /* as given (may be a thread id); TRACEME: the parent */
 	__s32 result;
+	struct vigil_decision decision;
 };
 
 struct vigil_mem_write {
@@ -135,6 +152,7 @@ struct vigil_mem_write {
 	__u32 target_pid;
 	__u32 method; /* enum vigil_mem_method */
 	__s64 request; /* ptrace request for PTRACE_POKE*, else 0 */
+	struct vigil_decision decision;
 };
 
 /* written by the loader: first record of a stream; tail: reason for the mode, kernel release */
@@ -156,14 +174,27 @@ struct vigil_stats {
 	__u64 dropped[VIGIL_REC_KERNEL_KINDS];
 };
 
+/* written by the loader when it has applied a policy generation, or failed to; tail: error message */
+struct vigil_policy_ack {
+	struct vigil_header hdr;
+	__u32 policy_gen;
+	__s32 error; /* 0 or -errno */
+	__u32 rules;
+	__u32 values;
+	__u32 missing; /* paths that no longer exist: nothing to protect there */
+	__u16 message_len;
+	__u16 pad;
+};
+
 _Static_assert(sizeof(struct vigil_header) == 64, "vigil_header layout");
-_Static_assert(sizeof(struct vigil_exec) == 104, "vigil_exec layout");
+_Static_assert(sizeof(struct vigil_exec) == 112, "vigil_exec layout");
 _Static_assert(sizeof(struct vigil_fork) == 72, "vigil_fork layout");
 _Static_assert(sizeof(struct vigil_exit) == 72, "vigil_exit layout");
-_Static_assert(sizeof(struct vigil_unlink) == 96, "vigil_unlink layout");
-_Static_assert(sizeof(struct vigil_ptrace) == 88, "vigil_ptrace layout");
-_Static_assert(sizeof(struct vigil_mem_write) == 96, "vigil_mem_write layout");
+_Static_assert(sizeof(struct vigil_unlink) == 104, "vigil_unlink layout");
+_Static_assert(sizeof(struct vigil_ptrace) == 96, "vigil_ptrace layout");
+_Static_assert(sizeof(struct vigil_mem_write) == 104, "vigil_mem_write layout");
 _Static_assert(sizeof(struct vigil_hello) == 88, "vigil_hello layout");
 _Static_assert(sizeof(struct vigil_stats) == 200, "vigil_stats layout");
+_Static_assert(sizeof(struct vigil_policy_ack) == 88, "vigil_policy_ack layout");
 
 #endif

@@ -23,7 +23,7 @@ void print_layout(void)
 	FIELD(vigil_exec, exe_ino); FIELD(vigil_exec, exe_mtime_ns); FIELD(vigil_exec, exe_dev);
 	FIELD(vigil_exec, exe_nlink); FIELD(vigil_exec, argc); FIELD(vigil_exec, filename_len);
 	FIELD(vigil_exec, interp_len); FIELD(vigil_exec, exe_len); FIELD(vigil_exec, cwd_len);
-	FIELD(vigil_exec, argv_len);
+	FIELD(vigil_exec, argv_len); FIELD(vigil_exec, decision);
 	END();
 	BEGIN(vigil_fork);
 	FIELD(vigil_fork, child_pid);
@@ -34,14 +34,15 @@ void print_layout(void)
 	BEGIN(vigil_unlink);
 	FIELD(vigil_unlink, ino); FIELD(vigil_unlink, dev); FIELD(vigil_unlink, running); FIELD(vigil_unlink, op);
 	FIELD(vigil_unlink, result); FIELD(vigil_unlink, path_len); FIELD(vigil_unlink, dir_len);
+	FIELD(vigil_unlink, decision);
 	END();
 	BEGIN(vigil_ptrace);
 	FIELD(vigil_ptrace, request); FIELD(vigil_ptrace, addr); FIELD(vigil_ptrace, target_pid);
-	FIELD(vigil_ptrace, result);
+	FIELD(vigil_ptrace, result); FIELD(vigil_ptrace, decision);
 	END();
 	BEGIN(vigil_mem_write);
 	FIELD(vigil_mem_write, addr); FIELD(vigil_mem_write, result); FIELD(vigil_mem_write, target_pid);
-	FIELD(vigil_mem_write, method); FIELD(vigil_mem_write, request);
+	FIELD(vigil_mem_write, method); FIELD(vigil_mem_write, request); FIELD(vigil_mem_write, decision);
 	END();
 	BEGIN(vigil_hello);
 	FIELD(vigil_hello, realtime_offset_ns); FIELD(vigil_hello, abi_version); FIELD(vigil_hello, mode);
@@ -49,6 +50,13 @@ void print_layout(void)
 	END();
 	BEGIN(vigil_stats);
 	FIELD(vigil_stats, realtime_offset_ns); FIELD(vigil_stats, emitted); FIELD(vigil_stats, dropped);
+	END();
+	BEGIN(vigil_decision);
+	FIELD(vigil_decision, policy_gen); FIELD(vigil_decision, rule); FIELD(vigil_decision, verdict);
+	END();
+	BEGIN(vigil_policy_ack);
+	FIELD(vigil_policy_ack, policy_gen); FIELD(vigil_policy_ack, error); FIELD(vigil_policy_ack, rules);
+	FIELD(vigil_policy_ack, values); FIELD(vigil_policy_ack, missing); FIELD(vigil_policy_ack, message_len);
 	END();
 	printf("}}\n");
 }

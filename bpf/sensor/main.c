@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
@@ -168,11 +169,21 @@ int main(int argc, char **argv)
 	if (!err)
 		err = output_flush();
 
+	/* Policy generations arrive on stdin (policy.c); at its end only the ring buffer is watched. */
+	struct pollfd watch[2] = {{.fd = ring_buffer__epoll_fd(rb), .events = POLLIN}, {.fd = 0, .events = POLLIN}};
+	nfds_t watched = 2;
 	__u64 last_stats = now_ms();
 	while (!err && !stopping) {
-		err = ring_buffer__poll(rb, drain_ms);
-		if (err == -EINTR || err >= 0)
-			err = ring_buffer__consume(rb); /* records below the wake-up threshold */
+		err = poll(watch, watched, drain_ms) < 0 && errno != EINTR ? -errno : 0;
+		if (!err && watched == 2 && watch[1].revents) {
+			err = policy_read(&s, 0);
+			if (err == 1) {
+				watched = 1;
+				err = 0;
+			}
+		}
+		if (!err)
+			err = ring_buffer__consume(rb); /* records below the wake-up threshold too */
 		if (err >= 0)
 			err = 0;
 		if (!err && now_ms() - last_stats >= stats_ms) {

@@ -80,3 +80,24 @@ int output_stats(const __u64 *emitted, const __u64 *dropped)
 	memcpy(stats.dropped, dropped, sizeof(stats.dropped));
 	return output_record(&stats, sizeof(stats));
 }
+
+int output_policy_ack(__u32 gen, __s32 error, __u32 rules, __u32 values, __u32 missing, const char *message)
+{
+	char record[sizeof(struct vigil_policy_ack) + 512];
+	struct vigil_policy_ack *ack = (void *)record;
+	size_t message_len = strnlen(message, 511) + 1;
+	__u32 size = sizeof(*ack) + message_len;
+
+	loader_header(&ack->hdr, VIGIL_REC_POLICY, size);
+	ack->policy_gen = gen;
+	ack->error = error;
+	ack->rules = rules;
+	ack->values = values;
+	ack->missing = missing;
+	ack->message_len = message_len;
+	ack->pad = 0;
+	memcpy(record + sizeof(*ack), message, message_len - 1);
+	record[size - 1] = 0;
+	int err = output_record(record, size);
+	return err ? err : output_flush();
+}

@@ -33,6 +33,8 @@ int output_record(const void *record, __u32 size);
 int output_flush(void);
 int output_hello(enum vigil_sensor_mode mode, const char *reason, __u32 ringbuf_bytes, const char *release);
 int output_stats(const __u64 *emitted, const __u64 *dropped);
+int output_policy_ack(__u32 gen, __s32 error, __u32 rules, __u32 values, __u32 missing, const char *message);
+int policy_read(struct sensor *s, int fd);
 __s64 realtime_offset_ns(void);
 
 void print_layout(void);

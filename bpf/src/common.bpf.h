@@ -17,6 +17,7 @@
 #define ARGV_MAX 16384
 #define FILENAME_MAX_LEN 2048
 #define INTERP_MAX_LEN 512
+#define EPERM 1
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -133,8 +134,11 @@ static __always_inline bool urgent(const void *rec, __u32 type)
 	return type == VIGIL_REC_UNLINK && ((const struct vigil_unlink *)rec)->running > 0;
 }
 
-/* Sends the first `size` bytes of a scratch record; a full ring buffer is counted, never silent. */
-static __always_inline void emit(void *rec, __u32 size)
+/*
+ * Sends the first `size` bytes of a record, waking the loader when `wake` or when enough waits; a full ring buffer
+ * is counted, never silent.
+ */
+static __always_inline void emit_waking(void *rec, __u32 size, bool wake)
 {
 	struct vigil_header *h = rec;
 	__u32 type = h->type & (VIGIL_REC_KERNEL_KINDS - 1);
@@ -142,13 +146,18 @@ static __always_inline void emit(void *rec, __u32 size)
 	if (size > VIGIL_RECORD_MAX)
 		size = VIGIL_RECORD_MAX;
 	h->size = size;
-	__u64 wakeup = urgent(rec, type) || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+	__u64 wakeup = wake || urgent(rec, type) || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
 			       ? BPF_RB_FORCE_WAKEUP
 			       : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, rec, size, wakeup) == 0)
 		count(type);
 	else
 		count(VIGIL_REC_KERNEL_KINDS + type);
+}
+
+static __always_inline void emit(void *rec, __u32 size)
+{
+	emit_waking(rec, size, false);
 }
 
 static __always_inline __u32 put_user_str(char *rec, __u32 off, const char *src, __u32 max)
@@ -266,14 +275,14 @@ static __always_inline __u32 proc_mem_target(struct file *f)
 	return BPF_CORE_READ(pi, pid, numbers[0].nr);
 }
 
-/* An exec record up to its argv: identity of the executable, filename, interpreter, exe and cwd. Returns the offset
- * where argv goes; how argv is read depends on the hook. */
-static __always_inline __u32 fill_exec(char *rec, struct task_struct *task, struct linux_binprm *bprm)
+/* An exec record up to its argv: identity of the executable `exe`, filename, interpreter, exe path and cwd.
+ * Returns the offset where argv goes; how argv is read depends on the hook. */
+static __always_inline __u32 fill_exec(char *rec, struct task_struct *task, struct linux_binprm *bprm, struct file *exe)
 {
 	struct vigil_exec *e = (void *)rec;
 	fill_header(&e->hdr, VIGIL_REC_EXEC);
+	e->decision = (struct vigil_decision){};
 
-	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 	struct inode *inode = BPF_CORE_READ(exe, f_inode);
 	e->exe_ino = BPF_CORE_READ(inode, i_ino);
 	e->exe_dev = kernel_dev(inode);
@@ -320,7 +329,8 @@ static __always_inline __u32 fill_exec(char *rec, struct task_struct *task, stru
 
 /* An unlink record whose path is walked from the dentry to its filesystem's root (inode hooks know no mount).
  * Returns the record's size. */
-static __always_inline __u32 fill_walked_unlink(char *rec, struct dentry *dentry, __u32 running, __u32 op)
+static __always_inline __u32 fill_walked_unlink(char *rec, struct dentry *dentry, __u32 running, __u32 op,
+						 struct vigil_decision decision)
 {
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 	struct vigil_unlink *u = (void *)rec;
@@ -331,8 +341,9 @@ static __always_inline __u32 fill_walked_unlink(char *rec, struct dentry *dentry
 	u->dev = kernel_dev(inode);
 	u->running = running;
 	u->op = op;
-	u->result = 0;
+	u->result = decision.verdict == VIGIL_VERDICT_DENIED ? -EPERM : 0;
 	u->pad = 0;
+	u->decision = decision;
 	struct walk w = walk_path(rec, sizeof(*u), dentry, NULL);
 	if (w.truncated)
 		u->hdr.flags |= VIGIL_F_PATH_TRUNCATED;

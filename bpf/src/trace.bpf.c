@@ -67,7 +67,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	if (!rec)
 		return 0;
 	struct vigil_exec *e = (void *)rec;
-	__u32 off = fill_exec(rec, task, bprm);
+	__u32 off = fill_exec(rec, task, bprm, BPF_CORE_READ(task, mm, exe_file));
 	process_runs(e->hdr.pid, exe_inode(task));
 
 	unsigned long arg_start = BPF_CORE_READ(task, mm, arg_start);
@@ -201,7 +201,7 @@ int BPF_PROG(on_ext4_unlink, struct inode *dir, struct dentry *dentry)
 	if (!rec)
 		return 0;
 	/* outside a traced syscall: io_uring, nfsd */
-	emit(rec, fill_walked_unlink(rec, dentry, running, VIGIL_UNLINK_OP_UNLINK));
+	emit(rec, fill_walked_unlink(rec, dentry, running, VIGIL_UNLINK_OP_UNLINK, (struct vigil_decision){}));
 	scratch_release(slot);
 	return 0;
 }
@@ -226,6 +226,7 @@ static __always_inline void unlink_exit(__u32 op, __s64 ret)
 	u->op = op == PENDING_RENAME ? VIGIL_UNLINK_OP_RENAME : VIGIL_UNLINK_OP_UNLINK;
 	u->result = ret;
 	u->pad = 0;
+	u->decision = (struct vigil_decision){};
 	if (p.inode_known)
 		u->hdr.flags |= VIGIL_F_INODE_KNOWN;
 

@@ -1,6 +1,6 @@
 import { release } from "node:os";
 import { join } from "node:path";
-import { AppliedPolicies } from "../policy/applied-policies";
+import { AppliedPolicies, type Kernel } from "../policy/applied-policies";
 import { followPolicies } from "../policy/policy-follower";
 import { sensorBlocker } from "../preflight";
 import { streamEvents } from "../sensor/event-stream";
@@ -21,6 +21,9 @@ export type RunOptions = {
 
 const FLUSH_EVENTS = 2000;
 const FLUSH_MS = 200;
+const SENSOR_ANSWER_MS = 10_000;
+/** Files named by policy patterns come and go: they are looked up again this often. */
+const POLICY_REFRESH_MS = 60_000;
 
 const log = (line: string) => process.stderr.write(`vigil-agent: ${line}\n`);
 
@@ -50,18 +53,37 @@ export async function run(options: RunOptions): Promise<number> {
     shipper.poke();
   };
 
-  const policies = new AppliedPolicies();
+  const answers = new Map<number, (refused: string | null) => void>();
   const { host, sensor, kernel, sensorState } = streamEvents({
     mode: options.mode,
     ringbufMb: options.ringbufMb,
-    onEvent: (type, line) => {
+    onEvent: (type, line, decision) => {
       events[type] = (events[type] ?? 0) + 1;
-      pending.push(policies.judge(type, line).toString("utf8"));
+      pending.push(policies.judge(type, line, decision).toString("utf8"));
       if (pending.length >= FLUSH_EVENTS) flush();
       else flushTimer ??= setTimeout(flush, FLUSH_MS);
     },
+    onPolicyAck: (ack) => {
+      answers.get(ack.generation)?.(ack.error ? ack.message || `error ${ack.error}` : null);
+      if (ack.error && ack.generation === 0) log(`the sensor refused a policy command: ${ack.message}`);
+    },
     log,
   });
+  const lsm: Kernel = {
+    available: () => sensorState()?.mode === "lsm",
+    apply: (lines, generation) =>
+      new Promise((resolve) => {
+        const answered = (refused: string | null) => {
+          clearTimeout(timer);
+          answers.delete(generation);
+          resolve(refused);
+        };
+        const timer = setTimeout(answered, SENSOR_ANSWER_MS, `no answer within ${SENSOR_ANSWER_MS / 1000} s`);
+        answers.set(generation, answered);
+        if (!sensor.send(lines)) answered("the sensor has stopped");
+      }),
+  };
+  const policies = new AppliedPolicies(lsm, host);
 
   const heartbeat = async () => {
     const spooled = spool.stats();
@@ -78,7 +100,12 @@ export async function run(options: RunOptions): Promise<number> {
       drops,
       spool: spooled,
       policyVersion: null,
-      policies: { hash: policies.hash, applied: policies.applied, error: policies.error, enforcing: false },
+      policies: {
+        hash: policies.hash,
+        applied: policies.applied,
+        error: policies.error,
+        enforcing: policies.enforcing,
+      },
     };
     try {
       const answer = await client.post("/api/agent/v1/heartbeat", JSON.stringify(beat), {
@@ -98,6 +125,7 @@ export async function run(options: RunOptions): Promise<number> {
   process.once("SIGTERM", stop);
   // Events are spooled from the start; they ship once the agent is enrolled (the server may come up later).
   let heartbeats: NodeJS.Timeout | undefined;
+  let refreshes: NodeJS.Timeout | undefined;
   let shipping: Promise<unknown> = Promise.resolve();
   credentialFor({ ...options, host, client, log, stopped: () => stopping }).then(
     (credential) => {
@@ -107,6 +135,7 @@ export async function run(options: RunOptions): Promise<number> {
       setTimeout(heartbeat, 1000);
       shipping = shipper.run();
       void followPolicies(client, policies, log, () => stopping);
+      refreshes = setInterval(() => void policies.refresh(), POLICY_REFRESH_MS);
     },
     (error) => {
       log(error instanceof EnrollmentError ? error.message : `enrollment failed: ${(error as Error).stack}`);
@@ -118,6 +147,7 @@ export async function run(options: RunOptions): Promise<number> {
   const code = await sensor.done;
   stopping = true;
   clearInterval(heartbeats);
+  clearInterval(refreshes);
   flush();
   shipper.stop();
   // A batch in flight may be answered after we stop waiting: it stays spooled and its retry is a duplicate.

@@ -1,6 +1,6 @@
 // Mirrors bpf/include/vigil_abi.h. layout.test.ts checks it against what the compiled sensor reports.
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 export const FRAME_MAGIC = 0x314c4756;
 export const RECORD_MAX = 32768;
 
@@ -13,6 +13,7 @@ export const RecordType = {
   memWrite: 6,
   hello: 100,
   stats: 101,
+  policy: 102,
 } as const;
 
 export const KERNEL_KINDS = 8;
@@ -32,6 +33,7 @@ export const Flag = {
 } as const;
 
 export const SensorMode = { tracepoint: 1, lsm: 2 } as const;
+export const Verdict = { none: 0, denied: 1, audit: 2 } as const;
 export const UnlinkOp = { unlink: 1, rename: 2 } as const;
 export const MemMethod = { procMem: 1, processVmWritev: 2, ptracePoke: 3 } as const;
 
@@ -57,7 +59,7 @@ export const layout = {
     },
   },
   vigil_exec: {
-    size: 104,
+    size: 112,
     fields: {
       exe_ino: [64, 8],
       exe_mtime_ns: [72, 8],
@@ -69,12 +71,13 @@ export const layout = {
       exe_len: [96, 2],
       cwd_len: [98, 2],
       argv_len: [100, 2],
+      decision: [104, 8],
     },
   },
   vigil_fork: { size: 72, fields: { child_pid: [64, 4] } },
   vigil_exit: { size: 72, fields: { exit_code: [64, 4] } },
   vigil_unlink: {
-    size: 96,
+    size: 104,
     fields: {
       ino: [64, 8],
       dev: [72, 4],
@@ -83,15 +86,23 @@ export const layout = {
       result: [84, 4],
       path_len: [88, 2],
       dir_len: [90, 2],
+      decision: [96, 8],
     },
   },
   vigil_ptrace: {
-    size: 88,
-    fields: { request: [64, 8], addr: [72, 8], target_pid: [80, 4], result: [84, 4] },
+    size: 96,
+    fields: { request: [64, 8], addr: [72, 8], target_pid: [80, 4], result: [84, 4], decision: [88, 8] },
   },
   vigil_mem_write: {
-    size: 96,
-    fields: { addr: [64, 8], result: [72, 8], target_pid: [80, 4], method: [84, 4], request: [88, 8] },
+    size: 104,
+    fields: {
+      addr: [64, 8],
+      result: [72, 8],
+      target_pid: [80, 4],
+      method: [84, 4],
+      request: [88, 8],
+      decision: [96, 8],
+    },
   },
   vigil_hello: {
     size: 88,
@@ -107,5 +118,17 @@ export const layout = {
   vigil_stats: {
     size: 200,
     fields: { realtime_offset_ns: [64, 8], emitted: [72, 64], dropped: [136, 64] },
+  },
+  vigil_decision: { size: 8, fields: { policy_gen: [0, 4], rule: [4, 2], verdict: [6, 2] } },
+  vigil_policy_ack: {
+    size: 88,
+    fields: {
+      policy_gen: [64, 4],
+      error: [68, 4],
+      rules: [72, 4],
+      values: [76, 4],
+      missing: [80, 4],
+      message_len: [84, 2],
+    },
   },
 } as const satisfies Record<string, StructLayout>;

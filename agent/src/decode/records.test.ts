@@ -20,7 +20,7 @@ describe("decodeRecord on frames recorded from the sensor", () => {
   });
 
   it("decodes the hello record", () => {
-    expect(hello).toMatchObject({ kind: "hello", mode: "tracepoint", abiVersion: 1, ringbufBytes: 16 << 20 });
+    expect(hello).toMatchObject({ kind: "hello", mode: "tracepoint", abiVersion: 2, ringbufBytes: 16 << 20 });
     expect(hello?.kind === "hello" && hello.reason).toContain("tracepoint");
   });
 
@@ -70,6 +70,38 @@ describe("decodeRecord on frames recorded from the sensor", () => {
   });
 });
 
+describe("decodeRecord on what a policy decided", () => {
+  it("reads the kernel's decision carried by a record, none when the verdict is 0", () => {
+    expect(decodeRecord(records[1] as Buffer)).toMatchObject({ kind: "exec", decision: null });
+    const denied = Buffer.from(records[5] as Buffer); // ptrace
+    const at = layout.vigil_ptrace.fields.decision[0];
+    denied.writeUInt32LE(7, at + layout.vigil_decision.fields.policy_gen[0]);
+    denied.writeUInt16LE(3, at + layout.vigil_decision.fields.rule[0]);
+    denied.writeUInt16LE(1, at + layout.vigil_decision.fields.verdict[0]);
+    expect(decodeRecord(denied)).toMatchObject({ decision: { generation: 7, rule: 3, verdict: "denied" } });
+    denied.writeUInt16LE(9, at + layout.vigil_decision.fields.verdict[0]);
+    expect(() => decodeRecord(denied)).toThrow(/unknown verdict 9/);
+  });
+
+  it("reads the sensor's answer to a policy generation", () => {
+    const message = Buffer.from("policy line 3: unknown command 'x'\0");
+    const ack = Buffer.alloc(layout.vigil_policy_ack.size + message.length);
+    const f = layout.vigil_policy_ack.fields;
+    ack.writeUInt16LE(102, layout.vigil_header.fields.type[0]);
+    ack.writeUInt32LE(ack.length, layout.vigil_header.fields.size[0]);
+    ack.writeUInt32LE(4, f.policy_gen[0]);
+    ack.writeInt32LE(-22, f.error[0]);
+    ack.writeUInt16LE(message.length, f.message_len[0]);
+    message.copy(ack, layout.vigil_policy_ack.size);
+    expect(decodeRecord(ack)).toMatchObject({
+      kind: "policy",
+      generation: 4,
+      error: -22,
+      message: "policy line 3: unknown command 'x'",
+    });
+  });
+});
+
 describe("decodeRecord on damaged records", () => {
   const execRecord = records[1] as Buffer;
 
@@ -99,6 +131,6 @@ describe("decodeRecord on damaged records", () => {
   it("refuses a fixed-size record cut short", () => {
     const cut = Buffer.from((records[5] as Buffer).subarray(0, 70));
     cut.writeUInt32LE(70, layout.vigil_header.fields.size[0]);
-    expect(() => decodeRecord(cut)).toThrow(/ptrace record of 70 bytes is shorter than 88/);
+    expect(() => decodeRecord(cut)).toThrow(/ptrace record of 70 bytes is shorter than 96/);
   });
 });

@@ -1,4 +1,4 @@
-import { Flag, KERNEL_KINDS, layout, MemMethod, RECORD_MAX, RecordType, UnlinkOp } from "./abi";
+import { Flag, KERNEL_KINDS, layout, MemMethod, RECORD_MAX, RecordType, UnlinkOp, Verdict } from "./abi";
 import { cString, splitNul, text } from "./text";
 
 export class DecodeError extends Error {}
@@ -20,6 +20,9 @@ export type Header = {
   comm: string;
 };
 
+/** What the kernel's policy decided (LSM mode): the generation and slot of the deciding rule; null when none did. */
+export type KernelDecision = { generation: number; rule: number; verdict: "denied" | "audit" } | null;
+
 /** A walked path: leaf-first components; detached = it did not end at the root of the mount tree. */
 export type WalkedPath = { path: string; detached: boolean };
 
@@ -37,6 +40,7 @@ export type ExecRecord = {
   cwd: string;
   argv: string[];
   truncated: string[];
+  decision: KernelDecision;
 };
 export type ForkRecord = { kind: "fork"; header: Header; childPid: number };
 export type ExitRecord = { kind: "exit"; header: Header; exitCode: number };
@@ -55,6 +59,7 @@ export type UnlinkRecord = {
   path: string;
   dir: string | null;
   truncated: boolean;
+  decision: KernelDecision;
 };
 export type PtraceRecord = {
   kind: "ptrace";
@@ -63,6 +68,7 @@ export type PtraceRecord = {
   addr: bigint;
   targetPid: number;
   result: number;
+  decision: KernelDecision;
 };
 export type MemWriteRecord = {
   kind: "mem_write";
@@ -74,6 +80,7 @@ export type MemWriteRecord = {
   result: bigint;
   targetPid: number;
   request: bigint;
+  decision: KernelDecision;
 };
 export type HelloRecord = {
   kind: "hello";
@@ -92,6 +99,18 @@ export type StatsRecord = {
   emitted: bigint[];
   dropped: bigint[];
 };
+export type PolicyAckRecord = {
+  kind: "policy";
+  header: Header;
+  generation: number;
+  /** 0, or -errno when the generation was not applied (message says why) */
+  error: number;
+  rules: number;
+  values: number;
+  /** listed paths that no longer existed */
+  missing: number;
+  message: string;
+};
 export type KernelRecord =
   | ExecRecord
   | ForkRecord
@@ -100,7 +119,8 @@ export type KernelRecord =
   | PtraceRecord
   | MemWriteRecord
   | HelloRecord
-  | StatsRecord;
+  | StatsRecord
+  | PolicyAckRecord;
 
 const H = layout.vigil_header.fields;
 const E = layout.vigil_exec.fields;
@@ -142,6 +162,7 @@ export function decodeRecord(buf: Buffer, at = 0, end = buf.length): KernelRecor
         addr: buf.readBigUInt64LE(at + P.addr[0]),
         targetPid: buf.readUInt32LE(at + P.target_pid[0]),
         result: buf.readInt32LE(at + P.result[0]),
+        decision: decision(buf, at + P.decision[0]),
       };
     case RecordType.memWrite:
       return decodeMemWrite(buf, at, end, header);
@@ -156,6 +177,8 @@ export function decodeRecord(buf: Buffer, at = 0, end = buf.length): KernelRecor
         emitted: u64Array(buf, at + S.emitted[0]),
         dropped: u64Array(buf, at + S.dropped[0]),
       };
+    case RecordType.policy:
+      return decodePolicyAck(buf, at, end, header);
     default:
       throw new DecodeError(`unknown record type ${header.type}`);
   }
@@ -253,6 +276,7 @@ function decodeExec(buf: Buffer, at: number, end: number, header: Header): ExecR
     cwd: walked(buf, cwd, false).path,
     argv: splitNul(buf, argv[0], argv[1]),
     truncated,
+    decision: decision(buf, at + E.decision[0]),
   };
 }
 
@@ -286,6 +310,7 @@ function decodeUnlink(buf: Buffer, at: number, end: number, header: Header): Unl
     path: pathWalked ? walked(buf, path, false).path : cString(buf, path[0], path[1]),
     dir: dir[1] > dir[0] ? walked(buf, dir, (header.flags & Flag.dirDetached) !== 0).path : null,
     truncated: (header.flags & Flag.pathTruncated) !== 0,
+    decision: decision(buf, at + U.decision[0]),
   };
 }
 
@@ -309,6 +334,7 @@ function decodeMemWrite(buf: Buffer, at: number, end: number, header: Header): M
     result: buf.readBigInt64LE(at + M.result[0]),
     targetPid: buf.readUInt32LE(at + M.target_pid[0]),
     request: buf.readBigInt64LE(at + M.request[0]),
+    decision: decision(buf, at + M.decision[0]),
   };
 }
 
@@ -332,6 +358,42 @@ function decodeHello(buf: Buffer, at: number, end: number, header: Header): Hell
     ringbufBytes: buf.readUInt32LE(at + HE.ringbuf_bytes[0]),
     reason: text(buf, reason[0], Math.max(reason[0], reason[1] - 1)),
     kernelRelease: text(buf, release[0], Math.max(release[0], release[1] - 1)),
+  };
+}
+
+const D = layout.vigil_decision.fields;
+
+function decision(buf: Buffer, offset: number): KernelDecision {
+  const verdict = buf.readUInt16LE(offset + D.verdict[0]);
+  if (verdict === Verdict.none) return null;
+  if (verdict !== Verdict.denied && verdict !== Verdict.audit)
+    throw new DecodeError(`unknown verdict ${verdict}`);
+  return {
+    generation: buf.readUInt32LE(offset + D.policy_gen[0]),
+    rule: buf.readUInt16LE(offset + D.rule[0]),
+    verdict: verdict === Verdict.denied ? "denied" : "audit",
+  };
+}
+
+const A = layout.vigil_policy_ack.fields;
+
+function decodePolicyAck(buf: Buffer, at: number, end: number, header: Header): PolicyAckRecord {
+  need(end - at, layout.vigil_policy_ack.size, "policy");
+  const [message] = tail(
+    at + layout.vigil_policy_ack.size,
+    end,
+    [buf.readUInt16LE(at + A.message_len[0])],
+    "policy",
+  ) as [[number, number]];
+  return {
+    kind: "policy",
+    header,
+    generation: buf.readUInt32LE(at + A.policy_gen[0]),
+    error: buf.readInt32LE(at + A.error[0]),
+    rules: buf.readUInt32LE(at + A.rules[0]),
+    values: buf.readUInt32LE(at + A.values[0]),
+    missing: buf.readUInt32LE(at + A.missing[0]),
+    message: text(buf, message[0], Math.max(message[0], message[1] - 1)),
   };
 }
 

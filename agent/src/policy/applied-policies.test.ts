@@ -1,6 +1,7 @@
 import { validEvent } from "@vigil/events/fixtures";
 import { describe, expect, it } from "vitest";
-import { AppliedPolicies } from "./applied-policies";
+import type { KernelDecision } from "../decode/records";
+import { AppliedPolicies, type Kernel } from "./applied-policies";
 
 const policy = (name: string, action: string) => ({
   name,
@@ -13,32 +14,46 @@ rules: [{ id: curl, on: exec, action: ${action}, severity: low, when: { process.
 `,
 });
 const line = (type: "exec" | "fork") => Buffer.from(JSON.stringify(validEvent(type)));
-const judged = (applied: AppliedPolicies, type: "exec" | "fork") =>
-  JSON.parse(applied.judge(type, line(type)).toString()) as { verdict: string; policy: unknown };
+const judged = (applied: AppliedPolicies, type: "exec" | "fork", decision: KernelDecision = null) =>
+  JSON.parse(applied.judge(type, line(type), decision).toString()) as { verdict: string; policy: unknown };
+
+/** The sensor's side of the policy protocol: what it was sent, and its answer. */
+function fakeKernel(answer: (generation: number) => string | null = () => null) {
+  const sent: string[][] = [];
+  const kernel: Kernel = {
+    available: () => true,
+    apply: async (lines, generation) => {
+      sent.push(lines);
+      return answer(generation);
+    },
+  };
+  return { kernel, sent };
+}
+const files = (pattern: string) => (pattern === "/usr/bin/curl" ? ["/usr/bin/curl"] : []);
 
 describe("AppliedPolicies", () => {
-  it("marks what a rule decides, the strongest decision of all policies winning; other lines pass untouched", () => {
+  it("marks what a rule decides, the strongest decision of all policies winning; other lines pass untouched", async () => {
     const applied = new AppliedPolicies();
     const untouched = line("exec");
     expect(applied.judge("exec", untouched)).toBe(untouched); // no policy yet
-    applied.apply({ hash: "h1", policies: [policy("watch", "alert"), policy("stop", "deny")] });
+    await applied.apply({ hash: "h1", policies: [policy("watch", "alert"), policy("stop", "deny")] });
     expect(judged(applied, "exec")).toMatchObject({
       verdict: "audit",
       policy: { id: "stop", version: 2, rule: "curl" },
     });
     const fork = line("fork");
     expect(applied.judge("fork", fork)).toBe(fork); // bookkeeping events are not judged
-    applied.apply({ hash: "h2", policies: [policy("watch", "alert")] });
+    await applied.apply({ hash: "h2", policies: [policy("watch", "alert")] });
     expect(judged(applied, "exec")).toMatchObject({
       verdict: "allowed",
       policy: { id: "watch", rule: "curl" },
     });
   });
 
-  it("keeps the previous bundle whole when a policy of the new one does not parse here, and says why", () => {
+  it("keeps the previous bundle whole when a policy of the new one does not parse here, and says why", async () => {
     const applied = new AppliedPolicies();
-    applied.apply({ hash: "h1", policies: [policy("watch", "alert")] });
-    applied.apply({
+    await applied.apply({ hash: "h1", policies: [policy("watch", "alert")] });
+    await applied.apply({
       hash: "h2",
       policies: [policy("stop", "deny"), { ...policy("bad", "alert"), yaml: "kind: x" }],
     });
@@ -46,5 +61,48 @@ describe("AppliedPolicies", () => {
     expect(applied.applied).toEqual([{ name: "watch", version: 2 }]);
     expect(applied.error).toMatch(/^bad version 2: line 1: /);
     expect(judged(applied, "exec")).toMatchObject({ verdict: "allowed", policy: { id: "watch" } });
+  });
+
+  it("hands the sensor a kernel generation and takes its decisions, naming the rule of the generation that decided", async () => {
+    const { kernel, sent } = fakeKernel();
+    const applied = new AppliedPolicies(kernel, { name: "web-1" }, files);
+    expect(applied.enforcing).toBe(false);
+    await applied.apply({ hash: "h1", policies: [policy("watch", "alert"), policy("stop", "deny")] });
+    expect(applied.enforcing).toBe(true);
+    expect(sent).toEqual([
+      [
+        "begin 1",
+        "rule 1 0 deny enforce 1 2 0",
+        `path 1 when 1 1 ${Buffer.from("/usr/bin/curl").toString("hex")}`,
+        "commit",
+      ],
+    ]);
+    expect(judged(applied, "exec", { generation: 1, rule: 0, verdict: "denied" })).toMatchObject({
+      verdict: "denied",
+      policy: { id: "stop", version: 2, rule: "curl" },
+    });
+    // Without a kernel decision, the matcher's deny did not happen here.
+    expect(judged(applied, "exec")).toMatchObject({ verdict: "audit", policy: { id: "stop" } });
+
+    await applied.refresh(); // the same files: nothing new for the sensor
+    expect(sent).toHaveLength(1);
+    await applied.apply({ hash: "h2", policies: [policy("watch", "alert")] });
+    expect(sent[1]).toEqual(["begin 2", "commit"]);
+    // An event of the previous generation still names its rule.
+    expect(judged(applied, "exec", { generation: 1, rule: 0, verdict: "denied" })).toMatchObject({
+      policy: { id: "stop", rule: "curl" },
+    });
+  });
+
+  it("keeps the previous bundle when the sensor refuses the new generation, and says why", async () => {
+    const { kernel } = fakeKernel((generation) => (generation === 2 ? "out of memory" : null));
+    const applied = new AppliedPolicies(kernel, { name: "web-1" }, files);
+    await applied.apply({ hash: "h1", policies: [policy("stop", "deny")] });
+    await applied.apply({ hash: "h2", policies: [policy("watch", "alert")] });
+    expect(applied.hash).toBe("h1");
+    expect(applied.error).toBe("the sensor did not apply the policies: out of memory");
+    expect(judged(applied, "exec", { generation: 1, rule: 0, verdict: "denied" })).toMatchObject({
+      policy: { id: "stop" },
+    });
   });
 });

@@ -1,47 +1,130 @@
 import type { EventType, VigilEvent } from "@vigil/events";
-import { type Decision, type PolicyBundle, PolicyMatcher, parsePolicy, ruleEventTypes } from "@vigil/policy";
+import {
+  compileKernelPlan,
+  type Decision,
+  type KernelPlan,
+  type Policy,
+  type PolicyBundle,
+  PolicyMatcher,
+  parsePolicy,
+  planCommands,
+  type RuleEventType,
+  ruleEventTypes,
+} from "@vigil/policy";
+import type { KernelDecision } from "../decode/records";
+import { ExpandError, expandExecutables } from "./expand";
 
 const judged = new Set<string>(ruleEventTypes);
 
+/** The LSM sensor, when this host has one: takes a policy generation and answers with null or why it failed. */
+export type Kernel = {
+  available: () => boolean;
+  apply: (lines: string[], generation: number) => Promise<string | null>;
+};
+
+type Parsed = { policy: Policy; id: string; version: number }[];
+
 /**
- * The policies this host applies, all of one bundle or (when one of its policies does not parse or compile here)
- * all of the previous one. Each event a rule decides carries the policy, version and rule, and its verdict.
+ * The policies this host applies, all of one bundle or (when one of its policies does not parse, or the kernel
+ * refuses it) all of the previous one. Where the sensor runs in LSM mode, their deny and allow rules are compiled
+ * to a kernel generation first, and the bundle counts as applied once the sensor has switched to it. Each event a
+ * rule decides carries the policy, version and rule, and its verdict: the kernel's where it decided.
  */
 export class AppliedPolicies {
   private matchers: PolicyMatcher[] = [];
+  private parsed: Parsed = [];
   hash: string | null = null;
   applied: { name: string; version: number }[] = [];
-  /** Why the newest bundle was not applied, if it was not. */
+  /** Why the newest bundle (or the newest re-resolution of its files) was not applied, if it was not. */
   error: string | null = null;
+  /** The kernel generations whose decisions events may still carry: the one in force and the one before. */
+  private generations = new Map<number, KernelPlan>();
+  private generation = 0;
+  private commandsInForce = "";
 
-  apply(bundle: PolicyBundle): void {
-    const matchers: PolicyMatcher[] = [];
+  constructor(
+    private readonly kernel: Kernel | null = null,
+    private readonly host: { name: string } = { name: "" },
+    private readonly expand: (pattern: string) => string[] = expandExecutables,
+  ) {}
+
+  /** The policies in force are in the kernel: enforce-mode denies are denied there. */
+  get enforcing(): boolean {
+    return this.generation > 0 && this.kernel !== null && this.kernel.available();
+  }
+
+  async apply(bundle: PolicyBundle): Promise<void> {
+    const parsed: Parsed = [];
     for (const p of bundle.policies) {
-      const parsed = parsePolicy(p.yaml);
-      if (!parsed.ok) {
-        const first = parsed.errors[0];
+      const result = parsePolicy(p.yaml);
+      if (!result.ok) {
+        const first = result.errors[0];
         this.error = `${p.name} version ${p.version}: line ${first?.line}: ${first?.message}`;
         return;
       }
-      matchers.push(new PolicyMatcher(parsed.policy, { id: p.name, version: p.version }));
+      parsed.push({ policy: result.policy, id: p.name, version: p.version });
     }
-    this.matchers = matchers;
+    const refused = await this.enforce(parsed);
+    if (refused) {
+      this.error = refused;
+      return;
+    }
+    this.parsed = parsed;
+    this.matchers = parsed.map((p) => new PolicyMatcher(p.policy, { id: p.id, version: p.version }));
     this.hash = bundle.hash;
     this.applied = bundle.policies.map(({ name, version }) => ({ name, version }));
     this.error = null;
   }
 
+  /** Compiles the policies in force again: files named by their patterns come and go. */
+  async refresh(): Promise<void> {
+    if (this.hash === null) return;
+    const refused = await this.enforce(this.parsed);
+    this.error = refused && `the policies in force could not be updated for this host's files: ${refused}`;
+  }
+
+  /** Hands the sensor a generation for these policies unless it has it already; null, or why it could not. */
+  private async enforce(parsed: Parsed): Promise<string | null> {
+    if (!this.kernel?.available()) return null;
+    let compiled: ReturnType<typeof compileKernelPlan>;
+    try {
+      compiled = compileKernelPlan(parsed, this.host, this.expand);
+    } catch (error) {
+      if (error instanceof ExpandError) return error.message;
+      throw error;
+    }
+    if (!compiled.ok) return compiled.error;
+    const commands = planCommands(compiled.plan, 0).slice(1).join("\n");
+    if (this.generation > 0 && commands === this.commandsInForce) return null;
+    const generation = this.generation + 1;
+    const refused = await this.kernel.apply(planCommands(compiled.plan, generation), generation);
+    if (refused) return `the sensor did not apply the policies: ${refused}`;
+    this.generations.set(generation, compiled.plan);
+    this.generations.delete(generation - 2);
+    this.generation = generation;
+    this.commandsInForce = commands;
+    return null;
+  }
+
   /** The event's line, with the deciding policy and verdict when a rule decides it. */
-  judge(type: EventType, line: Buffer): Buffer {
-    if (this.matchers.length === 0 || !judged.has(type)) return line;
+  judge(type: EventType, line: Buffer, kernelDecision: KernelDecision = null): Buffer {
+    if (!judged.has(type) || (this.matchers.length === 0 && !kernelDecision)) return line;
     const event = JSON.parse(line.toString("utf8")) as VigilEvent;
+    if (kernelDecision) {
+      const rule = this.generations
+        .get(kernelDecision.generation)
+        ?.rules.find((r) => r.on === (type as RuleEventType) && r.slot === kernelDecision.rule);
+      event.verdict = kernelDecision.verdict;
+      event.policy = rule?.policy ?? null;
+      return Buffer.from(JSON.stringify(event));
+    }
     let decision: Decision | null = null;
     for (const matcher of this.matchers) {
       const d = matcher.decide(event);
       if (d && (!decision || (d.action === "deny" && decision.action !== "deny"))) decision = d;
     }
     if (!decision) return line;
-    // The sensor does not enforce yet, in either mode: a deny is reported as what it would have done.
+    // The kernel did not decide (tracepoint mode, or it judged the files differently): a deny did not happen.
     event.verdict = decision.action === "deny" ? "audit" : "allowed";
     event.policy = decision.policy;
     return Buffer.from(JSON.stringify(event));

@@ -22,7 +22,7 @@ export async function followPolicies(
       if (answer.status === 200) {
         const bundle = answer.body as unknown as PolicyBundle;
         asked = bundle.hash;
-        applied.apply(bundle);
+        await applied.apply(bundle);
         const names = bundle.policies.map((p) => `${p.name}@${p.version}`).join(", ") || "none";
         log(applied.error ? `policies not applied: ${applied.error}` : `policies applied: ${names}`);
       } else if (answer.status !== 304) {

@@ -1,4 +1,5 @@
 import type { EventType, Host } from "@vigil/events";
+import type { KernelDecision, PolicyAckRecord } from "../decode/records";
 import { Enricher } from "../enrich";
 import { hostIdentity } from "../host";
 import { droppedWarning, KernelCounts } from "./kernel-counts";
@@ -7,8 +8,10 @@ import { type RunningSensor, startSensor } from "./sensor";
 export type EventStreamOptions = {
   mode: "auto" | "lsm" | "tracepoint";
   ringbufMb?: number;
-  /** An event's JSON as UTF-8 bytes, valid until the next call. */
-  onEvent: (type: EventType, line: Buffer) => void;
+  /** An event's JSON as UTF-8 bytes, valid until the next call, and what the kernel's policy decided about it. */
+  onEvent: (type: EventType, line: Buffer, decision: KernelDecision) => void;
+  /** The sensor's answer to a policy generation. */
+  onPolicyAck?: (ack: PolicyAckRecord) => void;
   log: (line: string) => void;
 };
 
@@ -40,9 +43,11 @@ export function streamEvents(options: EventStreamOptions): EventStream {
         state = { mode: record.mode, reason: record.reason };
         enricher.table.seedFromProc();
       }
+      if (record.kind === "policy") options.onPolicyAck?.(record);
       const line = enricher.write(record);
-      if (line !== null)
-        options.onEvent((record.kind === "unlink" ? "unlink_running" : record.kind) as EventType, line);
+      if (line === null) return;
+      const type = (record.kind === "unlink" ? "unlink_running" : record.kind) as EventType;
+      options.onEvent(type, line, "decision" in record ? record.decision : null);
     },
     onBadFrame: (error) => {
       badFrames += 1;

@@ -15,6 +15,8 @@ export type SensorOptions = {
 export type RunningSensor = {
   child: ChildProcess;
   stop: () => void;
+  /** Writes lines to the sensor's stdin (policy generations, see bpf/sensor/policy.c); false once it has gone. */
+  send: (lines: string[]) => boolean;
   /** Resolves with the sensor's exit code once its stream has been read to the end. */
   done: Promise<number>;
 };
@@ -24,7 +26,8 @@ export function startSensor(options: SensorOptions): RunningSensor {
   const args = ["--mode", options.mode ?? "auto"];
   if (options.ringbufMb) args.push("--ringbuf-mb", String(options.ringbufMb));
   if (options.statsMs) args.push("--stats-ms", String(options.statsMs));
-  const child = spawn(env.sensorPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(env.sensorPath, args, { stdio: ["pipe", "pipe", "pipe"] });
+  child.stdin.on("error", () => {}); // a sensor that stopped: `done` reports it
   let frameNumber = 0;
   const reader = new FrameReader({
     record(buf, start, end) {
@@ -58,5 +61,10 @@ export function startSensor(options: SensorOptions): RunningSensor {
       resolve(code ?? (signal ? 128 : 1));
     });
   });
-  return { child, stop: () => child.kill("SIGTERM"), done };
+  const send = (lines: string[]) => {
+    if (!child.stdin.writable) return false;
+    child.stdin.write(`${lines.join("\n")}\n`);
+    return true;
+  };
+  return { child, stop: () => child.kill("SIGTERM"), send, done };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Boots a Debian kernel with the BPF LSM active under QEMU (software emulation, no KVM) and runs the LSM-mode
-# sensor inside it: prints the VM's serial console, where init reports the probe and the sensor's framed stream.
+# sensor inside it with the policy generations in build/vm/plans (written by suite.ts): prints the VM's serial
+# console, where init reports the actions' outcomes, the sensor's log and its framed stream.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 work=build/vm
@@ -36,7 +37,8 @@ mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib64,lib/x86_64-linux-gnu}
 cp /bin/busybox "$root/bin/busybox"
 cp build/vigil-sensor "$root/vigil-sensor"
 for lib in $(ldd build/vigil-sensor | grep -o '/lib[^ ]*'); do cp "$lib" "$root$lib"; done
-gcc -O2 -static -o "$root/attacker" test/vm/attacker.c
+gcc -O2 -static -no-pie -o "$root/probe" test/vm/probe.c
+mkdir -p "$root/plans" && cp "$work"/plans/*.plan "$root/plans/"
 install -m 0755 test/vm/init "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
 
