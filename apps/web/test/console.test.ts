@@ -500,8 +500,19 @@ describe("the analyst console in a browser", () => {
     await editor.fill(draft("severity").replace("mode: audit", "mode: enforce"));
     await expect.poll(() => admin.getByText("No problems.").count()).toBe(1);
     await publish.getByLabel("What changed and why").fill("enforce it");
+    await publish.getByLabel(/Canary/).fill("1");
     await publish.getByRole("button", { name: "Publish version 2" }).click();
     await expect.poll(() => admin.getByText("version 2 in force", { exact: true }).count()).toBe(1);
+    // A canary: one host (the first by name) gets version 2, the others keep version 1 until it is promoted.
+    await expect
+      .poll(() => rollout.textContent())
+      .toMatch(/Canary: version 2 is applied on \d of the 1 canary hosts; the other \d+ keep version 1\./);
+    expect(await rollout.locator(".badge", { hasText: "canary" }).count()).toBe(1);
+    await rollout.getByRole("button", { name: "Promote version 2 to all hosts" }).click();
+    await expect.poll(() => rollout.textContent()).toContain("version 2 applied");
+    expect(await rollout.textContent()).toMatch(
+      /Version 2 is applied on 1 of the \d+ hosts the selector picks\./,
+    );
 
     const versions = admin.getByRole("region", { name: "Versions" });
     await expect.poll(() => versions.locator("tbody tr").count()).toBe(2);

@@ -44,6 +44,7 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "policies.backtestProgress": { role: "analyst", input: { id: "0123456789abcdef01234567" } },
   "policies.publish": { role: "admin", input: { yaml: "kind: Policy", message: "first", basedOn: null } },
   "policies.rollback": { role: "admin", input: { name: "some-policy", toVersion: 1 } },
+  "policies.promote": { role: "admin", input: { name: "some-policy" } },
 };
 
 let cleanup = () => {};

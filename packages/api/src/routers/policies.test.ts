@@ -149,10 +149,11 @@ describe("policies", () => {
     expect(progress.at(-1)?.progress).toEqual({ step: "unlink_running events", done: 20, total: 20 });
   });
 
-  it("shows where the version in force stands on each host the policy selects", async () => {
+  it("shows where the version in force stands on each host the policy selects, and runs canaries", async () => {
     const t = testContext(userActor("admin"));
     cleanup = t.cleanup;
     const admin = createCaller(t.context);
+    const analyst = createCaller({ ...t.context, actor: userActor("analyst", "ana") });
     const add = (name: string, labels: Record<string, string>, policyStatus: unknown) =>
       t.store.db
         .insert(hosts)
@@ -188,5 +189,29 @@ describe("policies", () => {
       ["c-failed", "failed", 1, "protect-binaries version 2: line 3: bad"],
       ["d-silent", "pending", null, null],
     ]);
+
+    // A canary: version 3 goes to the first host first; the others are right to keep version 2 until promoted.
+    await admin.policies.publish({ yaml: prod("audit"), message: "v3", basedOn: 2, canary: 1 });
+    const canary = await admin.policies.rollout({ name: "protect-binaries" });
+    expect(canary.canary).toEqual({ stableVersion: 2 });
+    expect(canary.hosts.map((h) => [h.name, h.canary, h.expected, h.state])).toEqual([
+      ["a-applied", true, 3, "pending"],
+      ["b-behind", false, 2, "pending"],
+      ["c-failed", false, 2, "failed"],
+      ["d-silent", false, 2, "pending"],
+    ]);
+    await expect(analyst.policies.promote({ name: "protect-binaries" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    expect(await admin.policies.promote({ name: "protect-binaries" })).toEqual({
+      name: "protect-binaries",
+      version: 3,
+    });
+    const promoted = await admin.policies.rollout({ name: "protect-binaries" });
+    expect(promoted.canary).toBeNull();
+    expect(promoted.hosts.every((h) => h.expected === 3 && !h.canary)).toBe(true);
+    await expect(admin.policies.promote({ name: "protect-binaries" })).rejects.toMatchObject({
+      message: "version 3 of protect-binaries is already on every host it selects",
+    });
   });
 });

@@ -6,6 +6,7 @@ import {
   parsedOrThrow,
   policyHistory,
   policyRollout,
+  promotePolicy,
   publishPolicy,
   rollbackPolicy,
 } from "../services/policies";
@@ -67,6 +68,8 @@ export const policiesRouter = router({
         yaml,
         message: z.string().trim().min(1, "say what changed and why").max(500),
         basedOn: version.nullable(),
+        /** Send the new version to this many of the selected hosts first; the rest keep theirs until promote. */
+        canary: z.int().min(1, "a canary goes to at least 1 host").max(10_000).nullable().optional(),
       }),
     )
     .mutation(({ ctx, input }) => {
@@ -74,9 +77,26 @@ export const policiesRouter = router({
       audit(ctx, {
         action: "policy published",
         target: `policy:${published.name}`,
-        detail: { version: published.version, message: input.message },
+        detail: {
+          version: published.version,
+          message: input.message,
+          ...(input.canary ? { canary: input.canary } : {}),
+        },
       });
       return published;
+    }),
+
+  /** Sends a canary version to every host the policy selects. */
+  promote: procedureFor("admin")
+    .input(z.strictObject({ name: policyName }))
+    .mutation(({ ctx, input }) => {
+      const promoted = promotePolicy(ctx.store, input.name);
+      audit(ctx, {
+        action: "policy promoted",
+        target: `policy:${promoted.name}`,
+        detail: { version: promoted.version },
+      });
+      return promoted;
     }),
 
   rollback: procedureFor("admin")

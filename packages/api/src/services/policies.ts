@@ -97,11 +97,14 @@ export function policyHistory(store: Store, name: string, version?: number) {
  */
 export function publishPolicy(
   store: Store,
-  input: { yaml: string; message: string; basedOn: number | null },
+  input: { yaml: string; message: string; basedOn: number | null; canary?: number | null },
   by: string,
   nowMs = Date.now(),
 ): { name: string; version: number } {
   const policy = parsedOrThrow(input.yaml);
+  const canaryHosts = input.canary ? firstHosts(store, policy, input.canary) : null;
+  if (canaryHosts?.length === 0)
+    throw new DomainError(422, `the policy selects no host to try it on first: publish it to all hosts`);
   return store.sqlite.transaction(() => {
     const row = store.db.select().from(policies).where(eq(policies.name, policy.name)).get();
     if (!row && input.basedOn !== null)
@@ -116,14 +119,19 @@ export function publishPolicy(
       );
     }
     const version = (row?.currentVersion ?? 0) + 1;
+    // A canary over a canary: the other hosts keep what they had before either.
+    const stableVersion = canaryHosts
+      ? ((row?.canaryHosts ? row.stableVersion : row?.currentVersion) ?? 0)
+      : null;
+    const rollout = { currentVersion: version, canaryHosts, stableVersion };
     const policyId =
       row?.id ??
       store.db
         .insert(policies)
-        .values({ name: policy.name, createdMs: nowMs, createdBy: by, currentVersion: version })
+        .values({ name: policy.name, createdMs: nowMs, createdBy: by, ...rollout })
         .returning({ id: policies.id })
         .get().id;
-    if (row) store.db.update(policies).set({ currentVersion: version }).where(eq(policies.id, row.id)).run();
+    if (row) store.db.update(policies).set(rollout).where(eq(policies.id, row.id)).run();
     store.db
       .insert(policyVersions)
       .values({
@@ -137,6 +145,42 @@ export function publishPolicy(
       .run();
     return { name: policy.name, version };
   })();
+}
+
+/** The first `count` hosts (by name) the policy selects: where a canary version goes first. */
+function firstHosts(store: Store, policy: Policy, count: number): number[] {
+  const matcher = new PolicyMatcher(policy, { id: policy.name, version: 0 });
+  return store.db
+    .select({ id: hosts.id, name: hosts.name, labels: hosts.labels })
+    .from(hosts)
+    .orderBy(hosts.name)
+    .all()
+    .filter((host) => matcher.selects(host))
+    .slice(0, count)
+    .map((host) => host.id);
+}
+
+/** The version of a policy a host applies: the newest, unless it is a canary on other hosts. */
+export function versionForHost(
+  row: Pick<PolicyRow, "currentVersion" | "canaryHosts" | "stableVersion">,
+  hostId: number,
+) {
+  if (row.canaryHosts === null || row.canaryHosts.includes(hostId)) return row.currentVersion;
+  return row.stableVersion || null;
+}
+
+/** Sends the canary version of a policy to every host it selects. */
+export function promotePolicy(store: Store, name: string): { name: string; version: number } {
+  const row = store.db.select().from(policies).where(eq(policies.name, name)).get();
+  if (!row) throw notFound(`no policy named ${JSON.stringify(name)}`);
+  if (row.canaryHosts === null)
+    throw conflict(`version ${row.currentVersion} of ${name} is already on every host it selects`);
+  store.db
+    .update(policies)
+    .set({ canaryHosts: null, stableVersion: null })
+    .where(eq(policies.id, row.id))
+    .run();
+  return { name, version: row.currentVersion };
 }
 
 /** Publishes the text of an earlier version again, as a new version: history only grows. */
@@ -158,23 +202,32 @@ export function rollbackPolicy(
 
 export type HostRollout = {
   name: string;
-  /** applied: the host runs the version in force; pending: not yet (an older one, or none); failed: it refused it. */
+  /** applied: the host runs the version meant for it; pending: not yet (an older one, or none); failed: it refused it. */
   state: "applied" | "pending" | "failed";
   /** The version of this policy the host applies, if any. */
   version: number | null;
+  /** The version meant for it: the newest, or while a canary runs elsewhere the one the other hosts keep. */
+  expected: number | null;
+  /** The host is one the canary version went to first. */
+  canary: boolean;
   error: string | null;
   /** False where the sensor cannot deny (tracepoint mode): deny rules are reported as audit there. */
   enforcing: boolean;
   lastSeenMs: number;
 };
 
-/** Where the version in force of a policy stands on each host its selector picks. */
-export function policyRollout(store: Store, name: string): { version: number; hosts: HostRollout[] } {
+/** Where the newest version of a policy stands on each host it selects, and the canary, if one runs. */
+export function policyRollout(
+  store: Store,
+  name: string,
+): { version: number; canary: { stableVersion: number } | null; hosts: HostRollout[] } {
   const history = policyHistory(store, name);
+  const row = store.db.select().from(policies).where(eq(policies.name, name)).get() as PolicyRow;
   const parsed = parsedOrThrow(history.yaml);
   const matcher = new PolicyMatcher(parsed, { id: name, version: history.currentVersion });
   const rows = store.db
     .select({
+      id: hosts.id,
       name: hosts.name,
       labels: hosts.labels,
       status: hosts.policyStatus,
@@ -187,16 +240,19 @@ export function policyRollout(store: Store, name: string): { version: number; ho
     .filter((host) => matcher.selects(host))
     .map((host): HostRollout => {
       const version = host.status?.applied.find((p) => p.name === name)?.version ?? null;
-      const state =
-        version === history.currentVersion ? "applied" : host.status?.error ? "failed" : "pending";
+      const expected = versionForHost(row, host.id);
+      const state = version === expected ? "applied" : host.status?.error ? "failed" : "pending";
       return {
         name: host.name,
         state,
         version,
+        expected,
+        canary: row.canaryHosts?.includes(host.id) ?? false,
         error: state === "failed" ? (host.status?.error ?? null) : null,
         enforcing: host.status?.enforcing ?? false,
         lastSeenMs: host.lastSeenMs,
       };
     });
-  return { version: history.currentVersion, hosts: rollout };
+  const canary = row.canaryHosts ? { stableVersion: row.stableVersion ?? 0 } : null;
+  return { version: history.currentVersion, canary, hosts: rollout };
 }

@@ -1,7 +1,7 @@
 import { hosts } from "@vigil/db";
 import { testStore } from "@vigil/db/test-store";
 import { afterEach, describe, expect, it } from "vitest";
-import { publishPolicy } from "./policies";
+import { promotePolicy, publishPolicy } from "./policies";
 import { nextPolicyBundle, policyBundle } from "./policy-bundle";
 
 let cleanup = () => {};
@@ -18,6 +18,7 @@ rules: [{ id: r, on: exec, action: alert, severity: low }]
 function fleet() {
   const t = testStore();
   cleanup = t.cleanup;
+  t.store.db.delete(hosts).run(); // only the two below
   const add = (name: string, labels: Record<string, string>) =>
     t.store.db
       .insert(hosts)
@@ -58,6 +59,32 @@ describe("policy bundles", () => {
     expect(names(prod)).toEqual(["everywhere@1", "prod-only@2"]);
     expect(policyBundle(store, prod).hash).not.toBe(before);
     expect(policyBundle(store, prod).policies[1]?.yaml).toContain("mode: enforce");
+  });
+
+  it("hold a canary version for the canary hosts only, and for all once it is promoted", async () => {
+    const { store, prod, staging } = fleet();
+    const names = (hostId: number) =>
+      policyBundle(store, hostId).policies.map((p) => `${p.name}@${p.version}`);
+    const publish = (mode: string, basedOn: number | null, canary: number | null) =>
+      publishPolicy(store, { yaml: policy("all", "{}", mode), message: "m", basedOn, canary }, "user:a");
+    publish("audit", null, 1); // a new policy as a canary: web-1 (first by name) only
+    expect([names(prod), names(staging)]).toEqual([["all@1"], []]);
+    publish("audit", 1, null);
+    publish("enforce", 2, 1);
+    publish("enforce", 3, 1); // a canary over a canary: the others still keep version 2
+    expect([names(prod), names(staging)]).toEqual([["all@4"], ["all@2"]]);
+
+    const have = policyBundle(store, staging).hash;
+    const waiting = nextPolicyBundle(store, staging, have, { waitMs: 5000, everyMs: 10 });
+    setTimeout(() => promotePolicy(store, "all"), 50);
+    expect((await waiting)?.policies.map((p) => p.version)).toEqual([4]);
+    expect(() =>
+      publishPolicy(
+        store,
+        { yaml: policy("nowhere", "{ hosts: [db-*] }"), message: "m", basedOn: null, canary: 2 },
+        "user:a",
+      ),
+    ).toThrow(/selects no host to try it on first/);
   });
 
   it("are handed over as soon as they differ from what the agent has, and not before", async () => {

@@ -1,32 +1,33 @@
 import { createHash } from "node:crypto";
 import { hosts, policies, policyVersions, type Store } from "@vigil/db";
 import { type PolicyBundle, PolicyMatcher, parsePolicy } from "@vigil/policy";
-import { and, eq, max } from "drizzle-orm";
+import { and, count, eq, isNotNull, max } from "drizzle-orm";
+import { versionForHost } from "./policies";
 
-/** What a host must apply: the version in force of every policy whose selector picks it. */
+/** What a host must apply: the version meant for it (see versionForHost) of every policy whose selector picks it. */
 export function policyBundle(store: Store, hostId: number): PolicyBundle {
   const host = store.db
     .select({ name: hosts.name, labels: hosts.labels })
     .from(hosts)
     .where(eq(hosts.id, hostId))
     .get();
-  const rows = store.db
-    .select({ name: policies.name, version: policies.currentVersion, yaml: policyVersions.yaml })
-    .from(policies)
-    .innerJoin(
-      policyVersions,
-      and(eq(policyVersions.policyId, policies.id), eq(policyVersions.version, policies.currentVersion)),
+  const chosen: PolicyBundle["policies"] = [];
+  for (const row of store.db.select().from(policies).orderBy(policies.name).all()) {
+    const version = versionForHost(row, hostId);
+    if (!host || version === null) continue;
+    const yaml = store.db
+      .select({ yaml: policyVersions.yaml })
+      .from(policyVersions)
+      .where(and(eq(policyVersions.policyId, row.id), eq(policyVersions.version, version)))
+      .get()?.yaml;
+    const parsed = yaml === undefined ? null : parsePolicy(yaml); // published versions parse: checked at publish
+    if (
+      yaml !== undefined &&
+      parsed?.ok &&
+      new PolicyMatcher(parsed.policy, { id: row.name, version }).selects(host)
     )
-    .orderBy(policies.name)
-    .all();
-  const chosen = rows.filter((row) => {
-    const parsed = parsePolicy(row.yaml); // published versions parse: they were checked when published
-    return (
-      host &&
-      parsed.ok &&
-      new PolicyMatcher(parsed.policy, { id: row.name, version: row.version }).selects(host)
-    );
-  });
+      chosen.push({ name: row.name, version, yaml });
+  }
   const hash = createHash("sha256")
     .update(JSON.stringify(chosen.map((p) => [p.name, p.version])))
     .digest("hex")
@@ -34,12 +35,20 @@ export function policyBundle(store: Store, hostId: number): PolicyBundle {
   return { hash, policies: chosen };
 }
 
-/** Grows with every publish anywhere: a cheap test of whether any host's bundle may have changed. */
-export const policiesStamp = (store: Store): number =>
-  store.db
-    .select({ last: max(policyVersions.id) })
-    .from(policyVersions)
-    .get()?.last ?? 0;
+/**
+ * Changes with every publish or promotion anywhere: a cheap test of whether any host's bundle may have changed.
+ * A publish adds a version; a promotion adds none but ends a canary.
+ */
+export function policiesStamp(store: Store): string {
+  const last =
+    store.db
+      .select({ id: max(policyVersions.id) })
+      .from(policyVersions)
+      .get()?.id ?? 0;
+  const canaries =
+    store.db.select({ n: count() }).from(policies).where(isNotNull(policies.canaryHosts)).get()?.n ?? 0;
+  return `${last}:${canaries}`;
+}
 
 /**
  * The host's bundle once it differs from `have` (at once if it already does), or null after `waitMs`: agents
@@ -52,7 +61,7 @@ export async function nextPolicyBundle(
   options: { waitMs: number; everyMs: number; signal?: AbortSignal },
 ): Promise<PolicyBundle | null> {
   const deadline = Date.now() + options.waitMs;
-  let stamp = -1;
+  let stamp = "";
   for (;;) {
     const now = policiesStamp(store);
     if (now !== stamp) {

@@ -8,6 +8,12 @@ export const policies = sqliteTable("policies", {
   createdBy: text("created_by").notNull(),
   /** The newest version's number (versions count from 1). */
   currentVersion: integer("current_version").notNull(),
+  /**
+   * While the newest version is a canary: the hosts (ids) that apply it, and the version every other host keeps
+   * (0: none, the policy is new). Both null once it is promoted, or when it was published to all at once.
+   */
+  canaryHosts: text("canary_hosts", { mode: "json" }).$type<number[]>(),
+  stableVersion: integer("stable_version"),
 });
 
 /** Every publish, never changed afterwards: what was published (its YAML as written), by whom, when and why. */

@@ -31,6 +31,7 @@ export function PolicyEditor(props: {
   const [basedOn, setBasedOn] = useState<number | null>(null);
   const [problems, setProblems] = useState<PolicyError[] | null>(null);
   const [message, setMessage] = useState("");
+  const [canary, setCanary] = useState(""); // hosts to try a version on first; empty: all at once
 
   // The published text fills the editor once; later reloads (after a publish) only move the base version.
   useEffect(() => {
@@ -69,6 +70,7 @@ export function PolicyEditor(props: {
         window.sessionStorage.removeItem(storageKey);
         setRestored(false);
         setMessage("");
+        setCanary("");
         setBasedOn(done.version);
         await queryClient.invalidateQueries({ queryKey: trpc.policies.pathKey() });
         if (props.name !== done.name)
@@ -142,13 +144,25 @@ export function PolicyEditor(props: {
           aria-label="Publish"
           onSubmit={(e) => {
             e.preventDefault();
-            publish.mutate({ yaml: text, message, basedOn });
+            publish.mutate({ yaml: text, message, basedOn, canary: canary ? Number(canary) : null });
           }}
         >
           <h2>Publish</h2>
           <label>
             What changed and why{" "}
             <input value={message} onChange={(e) => setMessage(e.target.value)} maxLength={500} required />
+          </label>
+          <label>
+            Canary: first to{" "}
+            <input
+              type="number"
+              min={1}
+              className="narrow"
+              value={canary}
+              onChange={(e) => setCanary(e.target.value)}
+              placeholder="all"
+            />{" "}
+            hosts, the rest when promoted
           </label>
           <button type="submit" disabled={!ready || publish.isPending || unchanged}>
             {basedOn === null ? "Publish version 1" : `Publish version ${basedOn + 1}`}
@@ -160,7 +174,7 @@ export function PolicyEditor(props: {
       ) : (
         <p className="muted">Publishing and rolling back need the admin role.</p>
       )}
-      {props.name && <RolloutPanel name={props.name} />}
+      {props.name && <RolloutPanel name={props.name} admin={admin} />}
       {props.name && (
         <VersionsPanel
           name={props.name}
