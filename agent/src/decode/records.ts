@@ -74,7 +74,7 @@ export type MemWriteRecord = {
   kind: "mem_write";
   header: Header;
   method: "proc_mem" | "process_vm_writev" | "ptrace_poke";
-  /** seen at the open of /proc/PID/mem, before any byte was written: no byte count */
+  /** seen at the access check (LSM: the open of /proc/PID/mem, process_vm_writev), before any byte: no byte count */
   atOpen: boolean;
   addr: bigint;
   result: bigint;

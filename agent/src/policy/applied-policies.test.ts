@@ -1,4 +1,6 @@
 import { validEvent } from "@vigil/events/fixtures";
+import type { PolicyBundle } from "@vigil/policy";
+import { bundleHash } from "@vigil/policy/bundle";
 import { describe, expect, it } from "vitest";
 import type { KernelDecision } from "../decode/records";
 import { AppliedPolicies, type Kernel } from "./applied-policies";
@@ -12,6 +14,10 @@ name: ${name}
 mode: enforce
 rules: [{ id: curl, on: exec, action: ${action}, severity: low, when: { process.exe: /usr/bin/curl } }]
 `,
+});
+const bundle = (policies: PolicyBundle["policies"]): PolicyBundle => ({
+  hash: bundleHash(policies),
+  policies,
 });
 const line = (type: "exec" | "fork") => Buffer.from(JSON.stringify(validEvent(type)));
 const judged = (applied: AppliedPolicies, type: "exec" | "fork", decision: KernelDecision = null) =>
@@ -36,14 +42,14 @@ describe("AppliedPolicies", () => {
     const applied = new AppliedPolicies();
     const untouched = line("exec");
     expect(applied.judge("exec", untouched)).toBe(untouched); // no policy yet
-    await applied.apply({ hash: "h1", policies: [policy("watch", "alert"), policy("stop", "deny")] });
+    await applied.apply(bundle([policy("watch", "alert"), policy("stop", "deny")]));
     expect(judged(applied, "exec")).toMatchObject({
       verdict: "audit",
       policy: { id: "stop", version: 2, rule: "curl" },
     });
     const fork = line("fork");
     expect(applied.judge("fork", fork)).toBe(fork); // bookkeeping events are not judged
-    await applied.apply({ hash: "h2", policies: [policy("watch", "alert")] });
+    await applied.apply(bundle([policy("watch", "alert")]));
     expect(judged(applied, "exec")).toMatchObject({
       verdict: "allowed",
       policy: { id: "watch", rule: "curl" },
@@ -52,22 +58,31 @@ describe("AppliedPolicies", () => {
 
   it("keeps the previous bundle whole when a policy of the new one does not parse here, and says why", async () => {
     const applied = new AppliedPolicies();
-    await applied.apply({ hash: "h1", policies: [policy("watch", "alert")] });
-    await applied.apply({
-      hash: "h2",
-      policies: [policy("stop", "deny"), { ...policy("bad", "alert"), yaml: "kind: x" }],
-    });
-    expect(applied.hash).toBe("h1");
+    await applied.apply(bundle([policy("watch", "alert")]));
+    await applied.apply(bundle([policy("stop", "deny"), { ...policy("bad", "alert"), yaml: "kind: x" }]));
+    expect(applied.hash).toBe(bundle([policy("watch", "alert")]).hash);
     expect(applied.applied).toEqual([{ name: "watch", version: 2 }]);
     expect(applied.error).toMatch(/^bad version 2: line 1: /);
     expect(judged(applied, "exec")).toMatchObject({ verdict: "allowed", policy: { id: "watch" } });
+  });
+
+  it("applies nothing whose policies do not hash to the bundle's digest", async () => {
+    const applied = new AppliedPolicies();
+    const good = bundle([policy("watch", "alert")]);
+    await applied.apply(good);
+    const damaged = bundle([policy("stop", "deny")]);
+    await applied.apply({ ...damaged, policies: [policy("watch", "deny")] });
+    expect(applied.hash).toBe(good.hash);
+    expect(applied.error).toBe(
+      `the bundle ${damaged.hash} does not hash to its policies (damaged on the way?): not applied`,
+    );
   });
 
   it("hands the sensor a kernel generation and takes its decisions, naming the rule of the generation that decided", async () => {
     const { kernel, sent } = fakeKernel();
     const applied = new AppliedPolicies(kernel, { name: "web-1" }, files);
     expect(applied.enforcing).toBe(false);
-    await applied.apply({ hash: "h1", policies: [policy("watch", "alert"), policy("stop", "deny")] });
+    await applied.apply(bundle([policy("watch", "alert"), policy("stop", "deny")]));
     expect(applied.enforcing).toBe(true);
     expect(sent).toEqual([
       [
@@ -86,7 +101,7 @@ describe("AppliedPolicies", () => {
 
     await applied.refresh(); // the same files: nothing new for the sensor
     expect(sent).toHaveLength(1);
-    await applied.apply({ hash: "h2", policies: [policy("watch", "alert")] });
+    await applied.apply(bundle([policy("watch", "alert")]));
     expect(sent[1]).toEqual(["begin 2", "commit"]);
     // An event of the previous generation still names its rule.
     expect(judged(applied, "exec", { generation: 1, rule: 0, verdict: "denied" })).toMatchObject({
@@ -97,9 +112,9 @@ describe("AppliedPolicies", () => {
   it("keeps the previous bundle when the sensor refuses the new generation, and says why", async () => {
     const { kernel } = fakeKernel((generation) => (generation === 2 ? "out of memory" : null));
     const applied = new AppliedPolicies(kernel, { name: "web-1" }, files);
-    await applied.apply({ hash: "h1", policies: [policy("stop", "deny")] });
-    await applied.apply({ hash: "h2", policies: [policy("watch", "alert")] });
-    expect(applied.hash).toBe("h1");
+    await applied.apply(bundle([policy("stop", "deny")]));
+    await applied.apply(bundle([policy("watch", "alert")]));
+    expect(applied.hash).toBe(bundle([policy("stop", "deny")]).hash);
     expect(applied.error).toBe("the sensor did not apply the policies: out of memory");
     expect(judged(applied, "exec", { generation: 1, rule: 0, verdict: "denied" })).toMatchObject({
       policy: { id: "stop" },

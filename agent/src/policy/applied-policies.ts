@@ -11,6 +11,7 @@ import {
   type RuleEventType,
   ruleEventTypes,
 } from "@vigil/policy";
+import { bundleHash } from "@vigil/policy/bundle";
 import type { KernelDecision } from "../decode/records";
 import { ExpandError, expandExecutables } from "./expand";
 
@@ -54,6 +55,10 @@ export class AppliedPolicies {
   }
 
   async apply(bundle: PolicyBundle): Promise<void> {
+    if (bundleHash(bundle.policies) !== bundle.hash) {
+      this.error = `the bundle ${bundle.hash} does not hash to its policies (damaged on the way?): not applied`;
+      return;
+    }
     const parsed: Parsed = [];
     for (const p of bundle.policies) {
       const result = parsePolicy(p.yaml);

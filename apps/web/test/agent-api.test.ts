@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { validEvent } from "@vigil/events/fixtures";
+import { policyJsonSchema } from "@vigil/policy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataDir, exportedEvents, freePort, type Running, readDb, repoRoot, startServer } from "./processes";
 
@@ -183,6 +184,12 @@ describe("the agent API refuses bad input clearly and keeps serving", () => {
         .get(),
     );
     expect(stored).toEqual({ n: 4000, ids: 4000 });
+  });
+
+  it("publishes the policy format's JSON Schema for editors", async () => {
+    const answer = await fetch(`${base}/api/v1/schemas/policy`);
+    expect(answer.headers.get("content-type")).toBe("application/schema+json");
+    expect(await answer.json()).toEqual(policyJsonSchema());
   });
 
   it("answers the export API only with a valid token, and names a bad parameter", async () => {

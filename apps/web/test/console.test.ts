@@ -18,6 +18,18 @@ const artifacts = join(import.meta.dirname, "..", "test-artifacts");
 const cli = join(repoRoot, "apps", "cli", "bin", "vigil");
 const viewerPassword = "a viewer's long password";
 // Markup, quotes, a newline, an escape sequence and bytes that are not UTF-8, as a host could send them.
+const sleeper = join(tmpdir(), `vigil-sleeper-${process.pid}`);
+
+/** Runs a copy of sleep from `path` and deletes the file while it runs. */
+async function deleteWhileRunning(path: string): Promise<void> {
+  copyFileSync("/bin/sleep", path);
+  execFileSync("chmod", ["+x", path]);
+  const running = spawn(path, ["30"]);
+  await new Promise((r) => setTimeout(r, 300));
+  rmSync(path);
+  running.kill();
+}
+
 const hostileArgs = `'<img src=x onerror=alert(1)>' '<script>alert(2)</script>' "$(printf 'two\\nlines \\033[31mred')" "$(printf 'bad\\377\\376utf8')"`;
 
 // The console in real Chromium against the production build, with events from the real agent on this kernel.
@@ -47,13 +59,7 @@ describe("the analyst console in a browser", () => {
     execFileSync("/bin/sh", ["-c", `exec ${binary} ${hostileArgs}`]);
     spawnSync("/bin/sh", ["-c", `${binary} child-marker-${process.pid}; exit 3`]);
     // A running binary deleted: the built-in detection raises an alert.
-    const sleeper = join(tmpdir(), `vigil-sleeper-${process.pid}`);
-    copyFileSync("/bin/sleep", sleeper);
-    execFileSync("chmod", ["+x", sleeper]);
-    const running = spawn(sleeper, ["30"]);
-    await new Promise((r) => setTimeout(r, 300));
-    rmSync(sleeper);
-    running.kill();
+    await deleteWhileRunning(sleeper);
     for (let attempt = 0; attempt < 60; attempt++) {
       const found = await exportedEvents(
         base,
@@ -422,7 +428,7 @@ describe("the analyst console in a browser", () => {
     await viewer.context().close();
   });
 
-  it("authors a policy from a template with problems shown as it is typed, back-tests it on the recorded events, publishes, compares and rolls back; a viewer only reads", async () => {
+  it("authors a policy with problems shown as typed, back-tests it, publishes; the host applies it and judges a deletion (audit, alert); canary and promote; compare, roll back; a viewer only reads", async () => {
     const admin = await signedIn("admin", "a password for the tests");
     await admin.getByRole("link", { name: "Policies" }).click();
     await expect.poll(() => admin.getByText("No policy is published yet.").count()).toBe(1);
@@ -493,6 +499,23 @@ describe("the analyst console in a browser", () => {
     // This host's agent follows the policies: it applies version 1 within a heartbeat or two.
     const rollout = admin.getByRole("region", { name: "Hosts" });
     await expect.poll(() => rollout.textContent()).toContain("version 1 applied");
+    // Version 1 judges what happens next: deleting the running sleeper is what its deny rule names (audit mode).
+    await deleteWhileRunning(sleeper);
+    const audited = "verdict=audit&type=unlink_running";
+    await expect
+      .poll(async () => (await exportedEvents(base, data.apiToken, audited)).length, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await admin.goto(`/events?${audited}`);
+    const judged = admin.locator("table.events tbody tr", { hasText: `vigil-sleeper-${process.pid}` });
+    await expect.poll(() => judged.count()).toBe(1);
+    await judged.first().click();
+    const drawer = admin.getByRole("complementary", { name: "Event unlink_running" });
+    await expect.poll(() => drawer.textContent()).toContain("sleeper-deleted");
+    expect(await drawer.textContent()).toContain("console-test");
+    await admin.goto("/alerts");
+    await expect.poll(() => admin.locator("table.alerts").textContent()).toContain("sleeper-deleted");
+    await admin.goBack();
+    await admin.goBack();
     // Hosts enrolled by other tests never heartbeat: they stay pending.
     expect(await rollout.textContent()).toMatch(
       /Version 1 is applied on 1 of the \d+ hosts the selector picks\./,

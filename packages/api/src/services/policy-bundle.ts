@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { hosts, policies, policyVersions, type Store } from "@vigil/db";
 import { type PolicyBundle, PolicyMatcher, parsePolicy } from "@vigil/policy";
+import { bundleHash } from "@vigil/policy/bundle";
 import { and, count, eq, isNotNull, max } from "drizzle-orm";
 import { versionForHost } from "./policies";
 
@@ -28,11 +28,7 @@ export function policyBundle(store: Store, hostId: number): PolicyBundle {
     )
       chosen.push({ name: row.name, version, yaml });
   }
-  const hash = createHash("sha256")
-    .update(JSON.stringify(chosen.map((p) => [p.name, p.version])))
-    .digest("hex")
-    .slice(0, 32);
-  return { hash, policies: chosen };
+  return { hash: bundleHash(chosen), policies: chosen };
 }
 
 /**
