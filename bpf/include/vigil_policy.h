@@ -38,4 +38,17 @@ struct policy_key {
 	__u64 b; /* inode, or the id */
 };
 
+/*
+ * exec's patterns that end in a slash and two stars: a trie of path prefixes behind a head that names the generation,
+ * type, field and side.
+ */
+#define POLICY_PREFIX_HEAD 8
+#define POLICY_PREFIX_PATH 248 /* the trie's keys hold 256 bytes: longer paths are compared on their first 248 */
+#define POLICY_PREFIXES_MAX 8192
+
+struct policy_prefix_key {
+	__u32 prefixlen; /* bits of data that must match */
+	__u8 data[POLICY_PREFIX_HEAD + POLICY_PREFIX_PATH]; /* gen (4, little-endian), type, field, side, 0, path */
+};
+
 #endif

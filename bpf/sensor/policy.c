@@ -26,6 +26,8 @@ struct generation {
 	__u32 gen;
 	struct policy_key *keys; /* the values written, to remove them when the generation goes */
 	size_t nkeys, cap;
+	struct policy_prefix_key *prefixes; /* likewise the prefixes */
+	size_t nprefixes, prefixes_cap;
 };
 
 static struct {
@@ -53,7 +55,11 @@ static void remove_values(struct sensor *s, struct generation *g)
 	int fd = bpf_map__fd(s->lsm->maps.policy_values);
 	for (size_t i = 0; i < g->nkeys; i++)
 		bpf_map_delete_elem(fd, &g->keys[i]);
+	fd = bpf_map__fd(s->lsm->maps.policy_prefixes);
+	for (size_t i = 0; i < g->nprefixes; i++)
+		bpf_map_delete_elem(fd, &g->prefixes[i]);
 	free(g->keys);
+	free(g->prefixes);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -98,6 +104,37 @@ static int add_value(struct sensor *s, struct policy_key *key, __u64 slots)
 		return fail("policy line %d: cannot write the value into the kernel: %s", strerror(errno));
 	if (fresh)
 		g->keys[g->nkeys++] = *key;
+	return 0;
+}
+
+/* A prefix of the paths exec's file may have (the compiler merged every rule listing it into `slots`). */
+static int add_prefix(struct sensor *s, __u64 type, __u64 field, int side, __u64 slots, const char *path)
+{
+	struct generation *g = &plan.next;
+	struct policy_prefix_key key = {0};
+	size_t len = strlen(path);
+
+	if (len > POLICY_PREFIX_PATH)
+		return fail("policy line %d: a prefix is at most 248 bytes%s", "");
+	if (g->nprefixes >= POLICY_PREFIXES_MAX / 2)
+		return fail("policy line %d: more than 4096 prefixes in one generation%s", "");
+	if (g->nprefixes == g->prefixes_cap) {
+		size_t cap = g->prefixes_cap ? g->prefixes_cap * 2 : 64;
+		struct policy_prefix_key *prefixes = realloc(g->prefixes, cap * sizeof(*prefixes));
+		if (!prefixes)
+			return fail("policy line %d: out of memory%s", "");
+		g->prefixes = prefixes;
+		g->prefixes_cap = cap;
+	}
+	memcpy(key.data, &g->gen, sizeof(g->gen));
+	key.data[4] = type;
+	key.data[5] = field;
+	key.data[6] = side;
+	memcpy(key.data + POLICY_PREFIX_HEAD, path, len);
+	key.prefixlen = (POLICY_PREFIX_HEAD + len) * 8;
+	if (bpf_map_update_elem(bpf_map__fd(s->lsm->maps.policy_prefixes), &key, &slots, BPF_NOEXIST) != 0)
+		return fail("policy line %d: cannot write the prefix into the kernel: %s", strerror(errno));
+	g->prefixes[g->nprefixes++] = key;
 	return 0;
 }
 
@@ -154,9 +191,10 @@ static bool unhex(const char *hex, char *out, size_t size)
 	return true;
 }
 
-/* path|id <type> <when|unless> <field> <slots hex> <path hex | id> */
-static int value(struct sensor *s, bool is_path, char **arg)
+/* path|prefix|id <type> <when|unless> <field> <slots hex> <path hex | prefix hex | id> */
+static int value(struct sensor *s, const char *kind, char **arg)
 {
+	bool is_path = strcmp(kind, "path") == 0, is_prefix = strcmp(kind, "prefix") == 0;
 	__u64 type, field, slots;
 	struct policy_key key = {.gen = plan.next.gen};
 	if (!parse_u64(arg[0], 10, 255, &type) || !known_type(type))
@@ -168,6 +206,14 @@ static int value(struct sensor *s, bool is_path, char **arg)
 	key.type = type;
 	key.side = strcmp(arg[1], "when") == 0 ? SIDE_WHEN : SIDE_UNLESS;
 	key.field = field;
+	if (is_prefix) {
+		char prefix[POLICY_PREFIX_PATH + 2];
+		if (type != VIGIL_REC_EXEC || field != PF_FILE)
+			return fail("policy line %d: prefixes are for exec's file (type 1, field 1)%s", "");
+		if (!arg[4] || !unhex(arg[4], prefix, sizeof(prefix)))
+			return fail("policy line %d: the prefix must be hex-encoded bytes, at most 248%s", "");
+		return add_prefix(s, type, field, key.side, slots, prefix);
+	}
 	if (is_path) {
 		char path[4096];
 		struct stat st;
@@ -235,8 +281,8 @@ static int commit(struct sensor *s)
 	remove_values(s, &active);
 	active = plan.next;
 	memset(&plan.next, 0, sizeof(plan.next));
-	fprintf(stderr, "vigil-sensor: policy generation %u applied: %u rules, %zu values, %u paths gone\n", gen,
-		plan.rules_count, active.nkeys, plan.missing);
+	fprintf(stderr, "vigil-sensor: policy generation %u applied: %u rules, %zu values, %zu prefixes, %u paths gone\n",
+		gen, plan.rules_count, active.nkeys, active.nprefixes, plan.missing);
 	return output_policy_ack(gen, 0, plan.rules_count, active.nkeys, plan.missing, "");
 }
 
@@ -269,10 +315,10 @@ static int command(struct sensor *s, char *text)
 		return 0; /* the generation already failed; its commit says why */
 	if (strcmp(arg[0], "rule") == 0)
 		rule(arg + 1);
-	else if (strcmp(arg[0], "path") == 0 || strcmp(arg[0], "id") == 0)
-		value(s, arg[0][0] == 'p', arg + 1);
+	else if (strcmp(arg[0], "path") == 0 || strcmp(arg[0], "prefix") == 0 || strcmp(arg[0], "id") == 0)
+		value(s, arg[0], arg + 1);
 	else
-		fail("policy line %d: unknown command '%s' (begin, rule, path, id, commit)", arg[0]);
+		fail("policy line %d: unknown command '%s' (begin, rule, path, prefix, id, commit)", arg[0]);
 	return 0;
 }
 

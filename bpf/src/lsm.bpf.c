@@ -153,6 +153,7 @@ int BPF_PROG(on_bprm_check_security, struct linux_binprm *bprm, int ret)
 	struct file *file = BPF_CORE_READ(bprm, file);
 	struct facts f = {};
 	fact_inode(&f, PF_FILE, BPF_CORE_READ(file, f_inode));
+	fact_file_prefixes(&f, bprm->file, VIGIL_REC_EXEC);
 	fact_subject(&f, task);
 	struct vigil_decision d = decide(VIGIL_REC_EXEC, &f);
 	if (d.verdict == VIGIL_VERDICT_DENIED) {

@@ -3,8 +3,8 @@
  * The enforceable rules of the policies in force, as the loader wrote them (bpf/sensor/policy.c), and the decision
  * they give. The rules of one event type are bit masks over their slots (at most 64 per type): a value a field may
  * have maps to the slots whose `when` (or `unless`) lists it, so a decision is a few hash lookups however many
- * rules there are. packages/policy/src/kernel-plan.ts models the same computation and is tested against the
- * user-space matcher.
+ * rules there are. Files are (device, inode) values; exec's file also has path prefixes, in a trie. The compiler,
+ * packages/policy/src/kernel-plan.ts, models the same computation and is tested against the user-space matcher.
  */
 #ifndef VIGIL_POLICY_BPF_H
 #define VIGIL_POLICY_BPF_H
@@ -29,6 +29,27 @@ struct {
 	__type(value, __u64);
 } policy_values SEC(".maps");
 
+/* Prefix -> slots whose exec `file` condition lists it (the longest listed prefix carries the shorter ones'). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, POLICY_PREFIXES_MAX);
+	__type(key, struct policy_prefix_key);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} policy_prefixes SEC(".maps");
+
+/* Per CPU: the executed file's path and the trie key built from it, larger than a hook's stack should hold. */
+struct prefix_scratch {
+	char path[4096];
+	struct policy_prefix_key key;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct prefix_scratch);
+} prefix_scratch SEC(".maps");
+
 /* The generation in force; 0 = no policy. The loader switches generations with this one store. */
 __u32 policy_gen = 0;
 
@@ -37,6 +58,8 @@ struct facts {
 	__u64 a[POLICY_FIELDS];
 	__u64 b[POLICY_FIELDS];
 	__u32 known;
+	__u64 file_prefix[2]; /* [side]: slots the longest listed prefix of exec's file path carries */
+	__u32 prefix_gen;     /* the generation file_prefix was looked up in */
 };
 
 static __always_inline void fact_inode(struct facts *f, __u32 field, struct inode *inode)
@@ -74,7 +97,39 @@ static __always_inline __u64 slots_listing(struct policy_key *k, const struct fa
 	k->a = f->a[field];
 	k->b = f->b[field];
 	__u64 *slots = bpf_map_lookup_elem(&policy_values, k);
-	return slots ? *slots : 0;
+	__u64 listed = slots ? *slots : 0;
+	if (field == PF_FILE && f->prefix_gen == k->gen)
+		listed |= f->file_prefix[side & 1];
+	return listed;
+}
+
+/* Fills f->file_prefix from the path of `file`, being executed. */
+static __always_inline void fact_file_prefixes(struct facts *f, struct file *file, __u32 type)
+{
+	__u32 gen = policy_gen;
+	__u32 zero = 0;
+	struct prefix_scratch *s = bpf_map_lookup_elem(&prefix_scratch, &zero);
+	if (!s || !gen)
+		return;
+	long n = bpf_d_path((struct path *)&file->f_path, s->path, sizeof(s->path));
+	if (n <= 1)
+		return; /* longer than PATH_MAX, or gone: no prefix is listed for it */
+	__u32 len = n - 1;
+	if (len > POLICY_PREFIX_PATH)
+		len = POLICY_PREFIX_PATH;
+	struct policy_prefix_key *k = &s->key;
+	__builtin_memcpy(k->data, &gen, sizeof(gen));
+	k->data[4] = type;
+	k->data[5] = PF_FILE;
+	k->data[7] = 0;
+	bpf_probe_read_kernel(k->data + POLICY_PREFIX_HEAD, len, s->path);
+	k->prefixlen = (POLICY_PREFIX_HEAD + len) * 8;
+	for (__u32 side = SIDE_WHEN; side <= SIDE_UNLESS; side++) {
+		k->data[6] = side;
+		__u64 *slots = bpf_map_lookup_elem(&policy_prefixes, k);
+		f->file_prefix[side] = slots ? *slots : 0;
+	}
+	f->prefix_gen = gen;
 }
 
 static __always_inline __u16 lowest_slot(__u64 x)

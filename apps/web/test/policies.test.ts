@@ -40,7 +40,7 @@ describe("policies from the server to the agent", () => {
     data.cleanup();
   });
 
-  it("applies a published policy: the events a rule decides carry it, a deny as 'audit' since nothing enforces yet", async () => {
+  it("applies a published policy: the events a rule decides carry it; an enforce-mode deny is 'audit' where the sensor cannot deny (tracepoint mode), and the host says it is not enforcing", async () => {
     await agent.waitFor(/policies applied: none/);
     const yaml = `apiVersion: vigil/v1
 kind: Policy

@@ -40,6 +40,11 @@ rules:
     action: deny
     severity: high
     when: { file.path: ["/tmp/payload"] }
+  - id: no-drops
+    on: exec
+    action: deny
+    severity: high
+    when: { file.path: ["/tmp/drops/**"] }
 `;
 
 /** A generation the sensor must refuse (no event type 9), sent while generation 2 is in force. */
@@ -289,6 +294,11 @@ function checks(run: Run): Check[] {
         judged(run, "audit-mem-write", "0", "mem_write", any, `audit ${memRule}`),
     },
     {
+      name: "audit mode allows a program created after the policy under a denied directory, reported as audit",
+      run: () =>
+        judged(run, "audit-drop", "0", "exec", exe("/tmp/drops/audit-drop"), "audit vm-no-payload/no-drops"),
+    },
+    {
       name: "audit verdicts were reported (the LSM programs are attached and decide)",
       run: () => {
         const audits = run.records.filter((r) => "decision" in r && r.decision?.verdict === "audit").length;
@@ -299,6 +309,11 @@ function checks(run: Run): Check[] {
       name: "enforce mode denies exec of a denied binary with EPERM",
       run: () =>
         judged(run, "enforce-exec", "EPERM", "exec", exe("/tmp/payload"), "denied vm-no-payload/no-payload"),
+    },
+    {
+      name: "enforce mode denies exec of a program created after the policy under a denied directory with EPERM",
+      run: () =>
+        judged(run, "enforce-drop", "EPERM", "exec", exe("/tmp/drops/late"), "denied vm-no-payload/no-drops"),
     },
     {
       name: "enforce mode denies unlink of a running protected binary with EPERM",

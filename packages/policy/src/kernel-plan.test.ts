@@ -284,6 +284,34 @@ function factsOf(e: VigilEvent): KernelFacts {
   }
 }
 
+describe("exec prefixes", () => {
+  it("compare a `dir/**` pattern with the path executed, so files created later are covered at once", () => {
+    const plan = planOf([
+      policy("drops", [
+        '  - { id: tmp, on: exec, action: deny, severity: high, when: { file.path: ["/tmp/**", "/usr/bin/a"] } }',
+        '  - { id: deep, on: exec, action: deny, severity: high, when: { file.path: "/tmp/cache/**" }, unless: { process.exe: "/tmp/cache/ok/**" } }',
+        // Two conditions on the file must both hold: named files only, as an intersection needs.
+        '  - { id: both, on: exec, action: deny, severity: high, when: { file.path: "/opt/**", process.exe: "/opt/y/*" } }',
+      ]),
+    ]);
+    const values = plan.values.map((v) => [v.side, v.prefix ?? v.path, v.slots]);
+    expect(values).toEqual([
+      ["when", "/tmp/", 1n],
+      ["when", "/usr/bin/a", 1n],
+      ["when", "/tmp/cache/", 3n], // the longest listed prefix carries the shorter ones' rules
+      ["unless", "/tmp/cache/ok/", 2n],
+      ["when", "/opt/y/z", 4n],
+    ]);
+    const decide = (file: string) => kernelDecide(plan, "exec", { file })?.rule.policy.rule ?? null;
+    expect(decide("/tmp/new-drop")).toBe("tmp");
+    expect(decide("/tmp/cache/x")).toBe("tmp");
+    expect(decide("/tmp/cache/ok/y")).toBe("tmp");
+    expect(decide("/opt/y/z")).toBe("both");
+    expect(decide("/opt/new")).toBeNull();
+    expect(planCommands(plan, 1)).toContain(`prefix 1 when 1 1 ${Buffer.from("/tmp/").toString("hex")}`);
+  });
+});
+
 describe("kernelDecide", () => {
   it("lets an allow excuse only its own policy's denies, and prefers an enforcing deny", () => {
     const plan = planOf([

@@ -38,6 +38,8 @@ export type KernelValue = {
   field: KernelField;
   slots: bigint;
   path?: string;
+  /** exec's file: every path that starts with it (a `dir/**` pattern); the longest listed prefix decides. */
+  prefix?: string;
   id?: number;
 };
 
@@ -142,9 +144,11 @@ export function compileKernelPlan(
             const entry = `${rule.on}\0${side}\0${field}\0${key}`;
             const value =
               values.get(entry) ??
-              (pathFields.includes(field)
-                ? { on: rule.on, side, field, slots: 0n, path: key }
-                : { on: rule.on, side, field, slots: 0n, id: Number(key) });
+              (key.startsWith(PREFIX)
+                ? { on: rule.on, side, field, slots: 0n, prefix: key.slice(1) }
+                : pathFields.includes(field)
+                  ? { on: rule.on, side, field, slots: 0n, path: key }
+                  : { on: rule.on, side, field, slots: 0n, id: Number(key) });
             value.slots |= 1n << BigInt(slot);
             values.set(entry, value);
           }
@@ -152,7 +156,23 @@ export function compileKernelPlan(
       }
     }
   }
-  return { ok: true, plan: { rules, values: [...values.values()] } };
+  return { ok: true, plan: { rules, values: nestPrefixes([...values.values()]) } };
+}
+
+/** The kernel finds only the longest listed prefix of a path: it must carry the slots of the shorter ones too. */
+function nestPrefixes(values: KernelValue[]): KernelValue[] {
+  const prefixes = values.filter((v) => v.prefix !== undefined);
+  const slots = new Map(prefixes.map((v) => [v, v.slots]));
+  for (const longer of prefixes)
+    for (const shorter of prefixes)
+      if (
+        shorter !== longer &&
+        shorter.on === longer.on &&
+        shorter.side === longer.side &&
+        longer.prefix?.startsWith(shorter.prefix as string)
+      )
+        slots.set(longer, (slots.get(longer) as bigint) | shorter.slots);
+  return values.map((v) => (slots.has(v) ? { ...v, slots: slots.get(v) as bigint } : v));
 }
 
 /** Why the kernel could not decide the rule, if it could not. */
@@ -186,13 +206,35 @@ function compileSide(
       continue;
     }
     const field = kernelFieldOf[on][name] as KernelField;
-    const keys = valuesOf(condition, field, expand);
+    // A prefix is one more value of its field, so it cannot take part in an intersection of several conditions.
+    const prefixes = on === "exec" && field === "file" && fileConditions(conditions) === 1;
+    const keys = valuesOf(condition, field, prefixes ? expandOrPrefix(expand) : expand);
     if (typeof keys === "string") return `${name}: ${keys}`;
     const previous = side.fields.get(field);
     // Several conditions on one field must all hold.
     side.fields.set(field, previous ? new Set([...previous].filter((k) => keys.has(k))) : keys);
   }
   return side;
+}
+
+const PREFIX = "\0"; // marks a prefix among a field's values (paths start with "/", ids with a digit)
+export const MAX_PREFIX_BYTES = 255;
+
+/** How many conditions of a side name exec's file. */
+const fileConditions = (conditions: Conditions) =>
+  Object.keys(conditions).filter((name) => kernelFieldOf.exec[name] === "file").length;
+
+/**
+ * `dir/**` as the prefix `dir/`, which the kernel compares with the path being executed: a file created there
+ * later is covered at once. Other patterns name the files that exist now.
+ */
+function expandOrPrefix(expand: (pattern: string) => string[]) {
+  return (pattern: string): string[] => {
+    const dir = /^(\/[^*?\\]*\/)\*\*$/.exec(pattern)?.[1];
+    return dir !== undefined && new TextEncoder().encode(dir).length <= MAX_PREFIX_BYTES
+      ? [PREFIX + dir]
+      : expand(pattern);
+  };
 }
 
 function valuesOf(
@@ -229,6 +271,7 @@ export function planCommands(plan: KernelPlan, generation: number): string[] {
     ),
     ...plan.values.map((v) => {
       const head = `${kernelTypeCodes[v.on]} ${v.side} ${code(v.field)} ${v.slots.toString(16)}`;
+      if (v.prefix !== undefined) return `prefix ${head} ${hex(v.prefix)}`;
       return v.path !== undefined ? `path ${head} ${hex(v.path)}` : `id ${head} ${v.id}`;
     }),
     "commit",
@@ -259,9 +302,13 @@ export function kernelDecide(
     const fact = facts[field];
     const key = typeof fact === "boolean" ? Number(fact) : fact;
     if (key === undefined) return 0n;
-    return plan.values
-      .filter((v) => v.on === on && v.side === side && v.field === field && (v.path ?? v.id) === key)
-      .reduce((m, v) => m | v.slots, 0n);
+    const listed = plan.values.filter((v) => v.on === on && v.side === side && v.field === field);
+    const longest = listed
+      .filter((v) => typeof key === "string" && v.prefix !== undefined && key.startsWith(v.prefix))
+      .sort((a, b) => (b.prefix as string).length - (a.prefix as string).length)[0];
+    return listed
+      .filter((v) => v.prefix === undefined && (v.path ?? v.id) === key)
+      .reduce((m, v) => m | v.slots, longest?.slots ?? 0n);
   };
 
   let whenOk = U64;
