@@ -109,6 +109,26 @@ describe("AppliedPolicies", () => {
     });
   });
 
+  it("hands the sensor one generation at a time, a refresh waiting for a bundle being applied", async () => {
+    const { kernel, sent } = fakeKernel();
+    const slow: Kernel = {
+      available: () => true,
+      apply: async (lines, generation) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return kernel.apply(lines, generation);
+      },
+    };
+    let curl = ["/usr/bin/curl"];
+    const applied = new AppliedPolicies(slow, { name: "web-1" }, (p) => (p === "/usr/bin/curl" ? curl : []));
+    await applied.apply(bundle([policy("stop", "deny")]));
+    curl = ["/usr/bin/curl", "/opt/curl"]; // the files changed: both would send a generation
+    await Promise.all([
+      applied.apply(bundle([policy("stop", "deny"), policy("watch", "alert")])),
+      applied.refresh(),
+    ]);
+    expect(sent.map((lines) => lines[0])).toEqual(["begin 1", "begin 2"]); // the refresh found it in force
+  });
+
   it("keeps the previous bundle when the sensor refuses the new generation, and says why", async () => {
     const { kernel } = fakeKernel((generation) => (generation === 2 ? "out of memory" : null));
     const applied = new AppliedPolicies(kernel, { name: "web-1" }, files);

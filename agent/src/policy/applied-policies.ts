@@ -42,6 +42,7 @@ export class AppliedPolicies {
   private generations = new Map<number, KernelPlan>();
   private generation = 0;
   private commandsInForce = "";
+  private changing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kernel: Kernel | null = null,
@@ -54,7 +55,27 @@ export class AppliedPolicies {
     return this.generation > 0 && this.kernel !== null && this.kernel.available();
   }
 
-  async apply(bundle: PolicyBundle): Promise<void> {
+  /** One change at a time: a refresh must not interleave its generation with a new bundle's. */
+  private serially(change: () => Promise<void>): Promise<void> {
+    const next = this.changing.then(change);
+    this.changing = next.catch(() => {});
+    return next;
+  }
+
+  apply(bundle: PolicyBundle): Promise<void> {
+    return this.serially(() => this.applyNow(bundle));
+  }
+
+  /** Compiles the policies in force again: files named by their patterns come and go. */
+  refresh(): Promise<void> {
+    return this.serially(async () => {
+      if (this.hash === null) return;
+      const refused = await this.enforce(this.parsed);
+      this.error = refused && `the policies in force could not be updated for this host's files: ${refused}`;
+    });
+  }
+
+  private async applyNow(bundle: PolicyBundle): Promise<void> {
     if (bundleHash(bundle.policies) !== bundle.hash) {
       this.error = `the bundle ${bundle.hash} does not hash to its policies (damaged on the way?): not applied`;
       return;
@@ -79,13 +100,6 @@ export class AppliedPolicies {
     this.hash = bundle.hash;
     this.applied = bundle.policies.map(({ name, version }) => ({ name, version }));
     this.error = null;
-  }
-
-  /** Compiles the policies in force again: files named by their patterns come and go. */
-  async refresh(): Promise<void> {
-    if (this.hash === null) return;
-    const refused = await this.enforce(this.parsed);
-    this.error = refused && `the policies in force could not be updated for this host's files: ${refused}`;
   }
 
   /** Hands the sensor a generation for these policies unless it has it already; null, or why it could not. */
