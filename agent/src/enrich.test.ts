@@ -1,8 +1,12 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseEvent } from "@vigil/events";
 import { describe, expect, it } from "vitest";
 import type { ExecRecord, Header, KernelRecord, UnlinkRecord } from "./decode/records";
 import { Enricher } from "./enrich";
 import { ProcessTable } from "./process-table";
+import { UserNames } from "./users";
 
 const host = { id: "host-1", name: "web-1" };
 
@@ -102,6 +106,15 @@ describe("Enricher", () => {
       parent: { pid: 10, exe: "/usr/bin/bash", comm: "bash" },
       file: { path: "/usr/bin/id", dev: (254 << 8) | 1, inode: "42" },
     });
+  });
+
+  it("names the process's user as the host does, and leaves a uid without a name unnamed", () => {
+    const passwd = join(mkdtempSync(join(tmpdir(), "vigil-passwd-")), "passwd");
+    writeFileSync(passwd, "root:x:0:0::/:/bin/sh\n");
+    const e = new Enricher(host, "boot", new ProcessTable(), new UserNames(passwd));
+    expect(valid(json(e, execRecord(14, "/usr/bin/id"))).process.user).toBe("root");
+    const stranger = execRecord(15, "/usr/bin/id", { header: header(15, "id", { uid: 4242 }) });
+    expect(valid(json(e, stranger)).process.user).toBeUndefined();
   });
 
   it("reports an exec the kernel denied without changing what the process runs", () => {

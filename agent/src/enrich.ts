@@ -12,6 +12,7 @@ import type {
 import { JsonLine } from "./json-line";
 import { errnoName, ptraceRequestName, userDev } from "./names";
 import { ProcessInfo, ProcessTable, Program, readProc } from "./process-table";
+import { UserNames } from "./users";
 
 const MEMFD_PREFIX = "memfd:";
 const EMPTY_PROGRAM = Buffer.from(`"exe":"","filename":"","argv":[],"cwd":""`);
@@ -40,6 +41,7 @@ export class Enricher {
     private readonly host: Host,
     bootId: string,
     readonly table: ProcessTable = new ProcessTable(),
+    readonly users: UserNames = new UserNames(),
   ) {
     if (!/^[0-9a-z]+$/.test(bootId)) throw new Error(`boot id ${JSON.stringify(bootId)} is not alphanumeric`);
     this.idPrefix = Buffer.from(`{"id":"${bootId}-`);
@@ -196,6 +198,8 @@ export class Enricher {
   ): JsonLine {
     const line = this.line.raw('{"pid":').uint(pid).raw(',"tid":').uint(tid).raw(',"ppid":').uint(ppid);
     line.raw(',"uid":').uint(header.uid).raw(',"euid":').uint(header.euid).raw(',"gid":').uint(header.gid);
+    const user = this.users.nameOf(header.uid);
+    if (user !== undefined) line.raw(',"user":').string(user);
     line.raw(',"comm":').string(header.comm).raw(",");
     if (info) this.program(info.program);
     else line.json(EMPTY_PROGRAM);

@@ -54,7 +54,7 @@ export async function run(options: RunOptions): Promise<number> {
   };
 
   const answers = new Map<number, (refused: string | null) => void>();
-  const { host, sensor, kernel, sensorState } = streamEvents({
+  const { host, sensor, kernel, sensorState, users } = streamEvents({
     mode: options.mode,
     ringbufMb: options.ringbufMb,
     onEvent: (type, line, decision) => {
@@ -83,7 +83,7 @@ export async function run(options: RunOptions): Promise<number> {
         if (!sensor.send(lines)) answered("the sensor has stopped");
       }),
   };
-  const policies = new AppliedPolicies(lsm, host);
+  const policies = new AppliedPolicies(lsm, { name: host.name, uidsOf: (pattern) => users.uidsOf(pattern) });
 
   const heartbeat = async () => {
     const spooled = spool.stats();

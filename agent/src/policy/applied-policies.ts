@@ -2,6 +2,7 @@ import type { EventType, VigilEvent } from "@vigil/events";
 import {
   compileKernelPlan,
   type Decision,
+  type HostFacts,
   type KernelPlan,
   type Policy,
   type PolicyBundle,
@@ -46,7 +47,7 @@ export class AppliedPolicies {
 
   constructor(
     private readonly kernel: Kernel | null = null,
-    private readonly host: { name: string } = { name: "" },
+    private readonly host: HostFacts = { name: "" },
     private readonly expand: (pattern: string) => string[] = expandExecutables,
   ) {}
 

@@ -2,6 +2,7 @@ import type { EventType, Host } from "@vigil/events";
 import type { KernelDecision, PolicyAckRecord } from "../decode/records";
 import { Enricher } from "../enrich";
 import { hostIdentity } from "../host";
+import type { UserNames } from "../users";
 import { droppedWarning, KernelCounts } from "./kernel-counts";
 import { type RunningSensor, startSensor } from "./sensor";
 
@@ -22,6 +23,8 @@ export type EventStream = {
   /** The mode the sensor chose and why, once it has said so. */
   sensorState: () => { mode: "lsm" | "tracepoint"; reason: string } | null;
   badFrames: () => number;
+  /** This host's user names, as events carry them. */
+  users: UserNames;
 };
 
 /** This host's events, decoded and enriched, from a sensor it starts: what `tail` prints and `run` ships. */
@@ -55,5 +58,12 @@ export function streamEvents(options: EventStreamOptions): EventStream {
     },
     onLog: (line) => process.stderr.write(`${line}\n`),
   });
-  return { host, sensor, kernel, sensorState: () => state, badFrames: () => badFrames };
+  return {
+    host,
+    sensor,
+    kernel,
+    sensorState: () => state,
+    badFrames: () => badFrames,
+    users: enricher.users,
+  };
 }

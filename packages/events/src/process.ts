@@ -8,6 +8,8 @@ export const processSchema = z.strictObject({
   uid: u32Schema,
   euid: u32Schema,
   gid: u32Schema,
+  /** The name of `uid` on the host, when the host has one for it. */
+  user: z.string().min(1).max(256).optional(),
   comm: z.string(),
   exe: z.string(),
   filename: z.string(),

@@ -82,6 +82,14 @@ export const fields: readonly Field[] = [
     read: (e) => e.process.uid,
   },
   {
+    name: "process.user",
+    kind: "glob",
+    about: "the name of the real user id on the host (the agent decides it there, so a deny may use it)",
+    on: all,
+    kernel: all,
+    read: (e) => e.process.user,
+  },
+  {
     name: "process.euid",
     kind: "id",
     about: "effective user id",
@@ -140,7 +148,7 @@ export const fields: readonly Field[] = [
   {
     name: "target.self",
     kind: "choice",
-    about: "true when the process traces or writes into itself (/proc/self/mem, PTRACE_TRACEME)",
+    about: "true when the process writes into or traces itself (/proc/self/mem)",
     on: ["ptrace", "mem_write"],
     kernel: ["ptrace", "mem_write"],
     choices: ["true", "false"],

@@ -3,6 +3,7 @@ export { globToRegExp, sqlGlob } from "./glob";
 export { policyJsonSchema } from "./json-schema";
 export {
   compileKernelPlan,
+  type HostFacts,
   type KernelFacts,
   type KernelField,
   type KernelPlan,

@@ -34,10 +34,18 @@ function parsed(yaml: string): Policy {
 const policy = (name: string, rules: string[], mode = "enforce") =>
   parsed(`apiVersion: vigil/v1\nkind: Policy\nname: ${name}\nmode: ${mode}\nrules:\n${rules.join("\n")}\n`);
 
+/** The host's user names by uid; 4242 has none. */
+const users = new Map([
+  [0, "root"],
+  [1000, "alice"],
+]);
+const uidsOf = (pattern: string) =>
+  [...users].filter(([, name]) => globToRegExp(pattern).test(name)).map(([uid]) => uid);
+
 function compile(policies: Policy[], host = "web-1", paths = universe) {
   return compileKernelPlan(
     policies.map((p, i) => ({ policy: p, id: `id-${i}`, version: i + 1 })),
-    { name: host },
+    { name: host, uidsOf },
     expandIn(paths),
   );
 }
@@ -255,7 +263,7 @@ describe("planCommands", () => {
 /** The fields the tests change in a fixture event. */
 type Editable = {
   host: { name: string };
-  process: { exe: string; filename: string; uid: number; pid: number };
+  process: { exe: string; filename: string; uid: number; user?: string; pid: number };
   file: { path: string };
   target: { exe: string; pid: number };
 };
@@ -352,10 +360,10 @@ describe("kernelDecide", () => {
     ];
     const hostPatterns = ["web-*", "db-?", "*", "web-1"];
     const fieldsOn: Record<RuleEventType, string[]> = {
-      exec: ["process.exe", "process.filename", "file.path", "process.uid", "host.name"],
-      unlink_running: ["process.exe", "file.path", "process.uid", "host.name"],
-      ptrace: ["process.exe", "target.exe", "target.self", "process.uid", "host.name"],
-      mem_write: ["process.exe", "target.exe", "target.self", "process.uid", "host.name"],
+      exec: ["process.exe", "process.filename", "file.path", "process.uid", "process.user", "host.name"],
+      unlink_running: ["process.exe", "file.path", "process.uid", "process.user", "host.name"],
+      ptrace: ["process.exe", "target.exe", "target.self", "process.uid", "process.user", "host.name"],
+      mem_write: ["process.exe", "target.exe", "target.self", "process.uid", "process.user", "host.name"],
     };
     const some = <T>(values: T[]) =>
       fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 3 });
@@ -363,10 +371,12 @@ describe("kernelDecide", () => {
       field === "host.name"
         ? some(hostPatterns)
         : field === "process.uid"
-          ? some([0, 1000])
-          : field === "target.self"
-            ? some([true, false])
-            : some(patterns);
+          ? some([0, 1000, 4242])
+          : field === "process.user"
+            ? some(["root", "alice", "a*", "*", "bob"])
+            : field === "target.self"
+              ? some([true, false])
+              : some(patterns);
     const conditions = (on: RuleEventType) =>
       fc.record(Object.fromEntries(fieldsOn[on].map((f) => [f, conditionOf(f)])), { requiredKeys: [] });
     const rule = fc.constantFrom(...ruleEventTypes).chain((on) =>
@@ -391,7 +401,7 @@ describe("kernelDecide", () => {
       file: fc.constantFrom(...universe),
       target: fc.constantFrom(...universe),
       self: fc.boolean(),
-      uid: fc.constantFrom(0, 1000),
+      uid: fc.constantFrom(0, 1000, 4242),
     });
 
     fc.assert(
@@ -418,6 +428,7 @@ describe("kernelDecide", () => {
             const e = event(h.type, (raw) => {
               raw.host.name = host;
               raw.process.uid = h.uid;
+              raw.process.user = users.get(h.uid);
               if (h.type === "exec") {
                 raw.process.exe = raw.process.filename = raw.file.path = h.exe;
                 return;

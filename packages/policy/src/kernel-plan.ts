@@ -56,7 +56,12 @@ export type KernelFacts = Partial<Record<"exe" | "file" | "target", string>> & {
 export const MAX_KERNEL_RULES = 64;
 export const MAX_KERNEL_POLICIES = 64;
 
-const idFields = { "process.uid": "uid", "process.euid": "euid", "process.cgroupId": "cgroup" } as const;
+const idFields = {
+  "process.uid": "uid",
+  "process.user": "uid", // names are looked up on the host: see compileKernelPlan's `host.uidsOf`
+  "process.euid": "euid",
+  "process.cgroupId": "cgroup",
+} as const;
 const actorAndTarget = {
   "process.exe": "exe",
   "target.exe": "target",
@@ -78,13 +83,16 @@ const pathFields: readonly KernelField[] = ["exe", "file", "target"];
 // A uid is 32 bits: a larger id in a rule can never match, so it is left out rather than truncated by the sensor.
 const MAX_UID = 2 ** 32 - 1;
 
+/** What is fixed per host: its name, and the uids its user names have (names matching a glob). */
+export type HostFacts = { name: string; uidsOf?: (pattern: string) => number[] };
+
 /**
  * The deny and allow rules of the policies for a host, as the BPF LSM sensor decides them: fields mapped to what
  * the kernel sees, globs expanded to the paths they name on the host (`expand`), and host.name decided here.
  */
 export function compileKernelPlan(
   policies: { policy: Policy; id: string; version: number }[],
-  host: { name: string },
+  host: HostFacts,
   expand: (pattern: string) => string[],
 ): { ok: true; plan: KernelPlan } | { ok: false; error: string } {
   const rules: KernelRule[] = [];
@@ -98,8 +106,8 @@ export function compileKernelPlan(
       const where = `policy ${quoted(policy.name)} rule ${quoted(rule.id)}`;
       const problem = notKernel(rule);
       if (problem) return { ok: false, error: `${where}: ${problem}` };
-      const when = compileSide(rule.when, rule.on, host.name, expand);
-      const unless = compileSide(rule.unless, rule.on, host.name, expand);
+      const when = compileSide(rule.when, rule.on, host, expand);
+      const unless = compileSide(rule.unless, rule.on, host, expand);
       if (typeof when === "string") return { ok: false, error: `${where}: ${when}` };
       if (typeof unless === "string") return { ok: false, error: `${where}: ${unless}` };
       if (when.host === false) continue;
@@ -196,19 +204,23 @@ type Side = { host?: boolean; fields: Map<KernelField, Set<string>> };
 function compileSide(
   conditions: Conditions,
   on: RuleEventType,
-  hostName: string,
+  host: HostFacts,
   expand: (pattern: string) => string[],
 ): Side | string {
   const side: Side = { fields: new Map() };
   for (const [name, condition] of Object.entries(conditions)) {
     if (name === "host.name") {
-      side.host = condition.kind === "glob" && condition.patterns.some((p) => globToRegExp(p).test(hostName));
+      side.host =
+        condition.kind === "glob" && condition.patterns.some((p) => globToRegExp(p).test(host.name));
       continue;
     }
     const field = kernelFieldOf[on][name] as KernelField;
     // A prefix is one more value of its field, so it cannot take part in an intersection of several conditions.
     const prefixes = on === "exec" && field === "file" && fileConditions(conditions) === 1;
-    const keys = valuesOf(condition, field, prefixes ? expandOrPrefix(expand) : expand);
+    const keys =
+      name === "process.user" && condition.kind === "glob"
+        ? new Set(condition.patterns.flatMap((p) => host.uidsOf?.(p) ?? []).map(String))
+        : valuesOf(condition, field, prefixes ? expandOrPrefix(expand) : expand);
     if (typeof keys === "string") return `${name}: ${keys}`;
     const previous = side.fields.get(field);
     // Several conditions on one field must all hold.

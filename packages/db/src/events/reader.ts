@@ -5,7 +5,7 @@ import { nsToTime } from "./time";
 
 /** The columns `rowToEvent` needs, selected by every event query (read with safeIntegers). */
 export const eventColumns = `e.seq, e.time_ns, e.type, e.sensor, e.verdict, e.pid, e.tid, e.ppid, e.uid, e.euid,
-  e.gid, e.cgroup_id, e.parent_pid, e.target_pid, e.event_id, e.ktime, e.id_tid, b.boot, e.exit_status, e.detail,
+  e.gid, hu.name AS user_name, e.cgroup_id, e.parent_pid, e.target_pid, e.event_id, e.ktime, e.id_tid, b.boot, e.exit_status, e.detail,
   h.machine_id, h.name AS host_name,
   p.comm, p.exe, p.filename, p.argv, p.cwd, p.extra, pp.comm AS parent_comm, pp.exe AS parent_exe,
   f.path AS file_path, f.dev AS file_dev, f.inode AS file_inode, tp.comm AS target_comm, tp.exe AS target_exe`;
@@ -15,7 +15,8 @@ export const eventJoins = `JOIN hosts h ON h.id = e.host_id
   LEFT JOIN programs pp ON pp.id = e.parent_id
   LEFT JOIN files f ON f.id = e.file_id
   LEFT JOIN programs tp ON tp.id = e.target_id
-  LEFT JOIN boots b ON b.id = e.boot_id`;
+  LEFT JOIN boots b ON b.id = e.boot_id
+  LEFT JOIN host_users hu ON hu.host_id = e.host_id AND hu.uid = e.uid`;
 
 export type EventRow = {
   seq: bigint;
@@ -29,6 +30,7 @@ export type EventRow = {
   uid: bigint;
   euid: bigint;
   gid: bigint;
+  user_name: string | null;
   cgroup_id: bigint;
   parent_pid: bigint | null;
   target_pid: bigint | null;
@@ -77,6 +79,7 @@ export function rowToEvent(row: EventRow): VigilEvent {
       uid: Number(row.uid),
       euid: Number(row.euid),
       gid: Number(row.gid),
+      ...(row.user_name !== null ? { user: row.user_name } : {}),
       comm: row.comm,
       exe: row.exe,
       filename: row.filename ?? "",

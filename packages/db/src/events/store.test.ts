@@ -63,6 +63,19 @@ describe("events in SQLite", () => {
     expect(all()).toEqual([written[1], written[2], written[0]]); // in time order: the exec is in 2262
   });
 
+  it("keeps user names once per host and uid, an event showing the name its uid has now", () => {
+    const { store, insert, all } = setup();
+    const as = (uid: number, user?: string) => {
+      const base = validEvent("exec") as { process: Record<string, unknown> };
+      return event("exec", { process: { ...base.process, uid, ...(user ? { user } : {}) } });
+    };
+    insert([as(0, "root"), as(1000, "alice"), as(1000, "alice"), as(4242)]);
+    expect(all().map((e) => e.process.user)).toEqual(["root", "alice", "alice", undefined]);
+    expect(store.sqlite.prepare("SELECT count(*) FROM host_users").pluck().get()).toBe(2);
+    insert([as(1000, "alice2")]); // renamed on the host
+    expect(all().map((e) => e.process.user)).toEqual(["root", "alice2", "alice2", undefined, "alice2"]);
+  });
+
   it("keeps agent ids compactly and any other id as given", () => {
     const { insert, all, store } = setup();
     const ids = [

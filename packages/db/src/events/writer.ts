@@ -30,6 +30,9 @@ export class EventWriter {
   private readonly programs: Dictionary<Process | ProcessRef>;
   private readonly files: Dictionary<FileRef>;
   private readonly boots: Dictionary<string>;
+  private readonly upsertUser: Database.Statement;
+  /** host -> uid -> the name stored for it: written again only when a host reports another one. */
+  private readonly userNames = new Map<number, Map<number, string>>();
 
   constructor(db: Database.Database) {
     this.insertEvent = db.prepare(
@@ -37,6 +40,10 @@ export class EventWriter {
          program_id, parent_pid, parent_id, file_id, target_pid, target_id, boot_id, ktime, id_tid, event_id,
          exit_status, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.upsertUser = db.prepare(
+      `INSERT INTO host_users (host_id, uid, name) VALUES (?, ?, ?)
+       ON CONFLICT (host_id, uid) DO UPDATE SET name = excluded.name`,
     );
     const insertBoot = db.prepare("INSERT INTO boots (boot) VALUES (?) RETURNING id");
     this.boots = new Dictionary(db, "boots", (_key, boot) => (insertBoot.get(boot) as { id: number }).id, {
@@ -73,6 +80,7 @@ export class EventWriter {
   /** Stores one event; returns its arrival number (`seq`). */
   insert(hostId: number, event: VigilEvent): number {
     const p = event.process;
+    if (p.user !== undefined) this.rememberUser(hostId, p.uid, p.user);
     const parent = "parent" in event ? event.parent : undefined;
     const file = "file" in event ? event.file : undefined;
     const target = "target" in event ? event.target : undefined;
@@ -106,8 +114,17 @@ export class EventWriter {
     return Number(lastInsertRowid);
   }
 
+  private rememberUser(hostId: number, uid: number, name: string): void {
+    const names = this.userNames.get(hostId) ?? new Map<number, string>();
+    if (names.get(uid) === name) return;
+    this.upsertUser.run(hostId, uid, name);
+    names.set(uid, name);
+    this.userNames.set(hostId, names);
+  }
+
   /** Rows may be gone (a rolled-back transaction, pruned orphans): look ids up again. */
   forgetIds(): void {
+    this.userNames.clear();
     this.programs.forget();
     this.files.forget();
     this.boots.forget();
