@@ -82,6 +82,20 @@ static bool known_type(__u64 type)
 	       type == VIGIL_REC_MEM_WRITE;
 }
 
+/* Room for one more of `count` items of `size` bytes in a growing array. */
+static bool room_for_one(void **items, size_t count, size_t *cap, size_t size)
+{
+	if (count < *cap)
+		return true;
+	size_t more = *cap ? *cap * 2 : 64;
+	void *grown = realloc(*items, more * size);
+	if (!grown)
+		return false;
+	*items = grown;
+	*cap = more;
+	return true;
+}
+
 static int add_value(struct sensor *s, struct policy_key *key, __u64 slots)
 {
 	int fd = bpf_map__fd(s->lsm->maps.policy_values);
@@ -91,14 +105,8 @@ static int add_value(struct sensor *s, struct policy_key *key, __u64 slots)
 
 	if (fresh && g->nkeys >= POLICY_VALUES_MAX / 2)
 		return fail("policy line %d: more than 131072 values in one generation%s", "");
-	if (fresh && g->nkeys == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 1024;
-		struct policy_key *keys = realloc(g->keys, cap * sizeof(*keys));
-		if (!keys)
-			return fail("policy line %d: out of memory%s", "");
-		g->keys = keys;
-		g->cap = cap;
-	}
+	if (fresh && !room_for_one((void **)&g->keys, g->nkeys, &g->cap, sizeof(*g->keys)))
+		return fail("policy line %d: out of memory%s", "");
 	have |= slots;
 	if (bpf_map_update_elem(fd, key, &have, BPF_ANY) != 0)
 		return fail("policy line %d: cannot write the value into the kernel: %s", strerror(errno));
@@ -118,14 +126,8 @@ static int add_prefix(struct sensor *s, __u64 type, __u64 field, int side, __u64
 		return fail("policy line %d: a prefix is at most 248 bytes%s", "");
 	if (g->nprefixes >= POLICY_PREFIXES_MAX / 2)
 		return fail("policy line %d: more than 4096 prefixes in one generation%s", "");
-	if (g->nprefixes == g->prefixes_cap) {
-		size_t cap = g->prefixes_cap ? g->prefixes_cap * 2 : 64;
-		struct policy_prefix_key *prefixes = realloc(g->prefixes, cap * sizeof(*prefixes));
-		if (!prefixes)
-			return fail("policy line %d: out of memory%s", "");
-		g->prefixes = prefixes;
-		g->prefixes_cap = cap;
-	}
+	if (!room_for_one((void **)&g->prefixes, g->nprefixes, &g->prefixes_cap, sizeof(*g->prefixes)))
+		return fail("policy line %d: out of memory%s", "");
 	memcpy(key.data, &g->gen, sizeof(g->gen));
 	key.data[4] = type;
 	key.data[5] = field;
