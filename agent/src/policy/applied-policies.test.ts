@@ -49,6 +49,8 @@ describe("AppliedPolicies", () => {
     });
     const fork = line("fork");
     expect(applied.judge("fork", fork)).toBe(fork); // bookkeeping events are not judged
+    const ptrace = Buffer.from(JSON.stringify(validEvent("ptrace")));
+    expect(applied.judge("ptrace", ptrace)).toBe(ptrace); // no rule is about ptrace: not even parsed
     await applied.apply(bundle([policy("watch", "alert")]));
     expect(judged(applied, "exec")).toMatchObject({
       verdict: "allowed",

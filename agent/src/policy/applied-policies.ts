@@ -10,13 +10,10 @@ import {
   parsePolicy,
   planCommands,
   type RuleEventType,
-  ruleEventTypes,
 } from "@vigil/policy";
 import { bundleHash } from "@vigil/policy/bundle";
 import type { KernelDecision } from "../decode/records";
 import { ExpandError, expandExecutables } from "./expand";
-
-const judged = new Set<string>(ruleEventTypes);
 
 /** The LSM sensor, when this host has one: takes a policy generation and answers with null or why it failed. */
 export type Kernel = {
@@ -34,6 +31,8 @@ type Parsed = { policy: Policy; id: string; version: number }[];
  */
 export class AppliedPolicies {
   private matchers: PolicyMatcher[] = [];
+  /** The event types some rule is about: others are not parsed to be judged. */
+  private judgedTypes = new Set<string>();
   private parsed: Parsed = [];
   hash: string | null = null;
   applied: { name: string; version: number }[] = [];
@@ -98,6 +97,7 @@ export class AppliedPolicies {
     }
     this.parsed = parsed;
     this.matchers = parsed.map((p) => new PolicyMatcher(p.policy, { id: p.id, version: p.version }));
+    this.judgedTypes = new Set(parsed.flatMap((p) => p.policy.rules.map((r) => r.on)));
     this.hash = bundle.hash;
     this.applied = bundle.policies.map(({ name, version }) => ({ name, version }));
     this.error = null;
@@ -128,7 +128,7 @@ export class AppliedPolicies {
 
   /** The event's line, with the deciding policy and verdict when a rule decides it. */
   judge(type: EventType, line: Buffer, kernelDecision: KernelDecision = null): Buffer {
-    if (!judged.has(type) || (this.matchers.length === 0 && !kernelDecision)) return line;
+    if (!kernelDecision && !this.judgedTypes.has(type)) return line;
     const event = JSON.parse(line.toString("utf8")) as VigilEvent;
     if (kernelDecision) {
       const rule = this.generations
