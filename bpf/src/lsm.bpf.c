@@ -149,6 +149,8 @@ int BPF_PROG(on_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
 	if (ret)
 		return REFUSED_BEFORE(ret);
+	if (!policy_gen)
+		return 0; /* no policy yet (every exec passes here): nothing to decide, no decision was ever kept */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct file *file = BPF_CORE_READ(bprm, file);
 	struct facts f = {};

@@ -114,10 +114,11 @@ export class AppliedPolicies {
       throw error;
     }
     if (!compiled.ok) return compiled.error;
-    const commands = planCommands(compiled.plan, 0).slice(1).join("\n");
-    if (this.generation > 0 && commands === this.commandsInForce) return null;
     const generation = this.generation + 1;
-    const refused = await this.kernel.apply(planCommands(compiled.plan, generation), generation);
+    const lines = planCommands(compiled.plan, generation);
+    const commands = lines.slice(1).join("\n"); // without `begin N`: the plan itself
+    if (this.generation > 0 && commands === this.commandsInForce) return null;
+    const refused = await this.kernel.apply(lines, generation);
     if (refused) return `the sensor did not apply the policies: ${refused}`;
     this.generations.set(generation, compiled.plan);
     this.generations.delete(generation - 2);

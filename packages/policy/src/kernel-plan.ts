@@ -217,10 +217,14 @@ function compileSide(
     const field = kernelFieldOf[on][name] as KernelField;
     // A prefix is one more value of its field, so it cannot take part in an intersection of several conditions.
     const prefixes = on === "exec" && field === "file" && fileConditions(conditions) === 1;
-    const keys =
-      name === "process.user" && condition.kind === "glob"
-        ? new Set(condition.patterns.flatMap((p) => host.uidsOf?.(p) ?? []).map(String))
-        : valuesOf(condition, field, prefixes ? expandOrPrefix(expand) : expand);
+    // A glob on the uid field names users (process.user): the host turns them into uids.
+    const named =
+      field === "uid"
+        ? (pattern: string) => (host.uidsOf?.(pattern) ?? []).map(String)
+        : prefixes
+          ? expandOrPrefix(expand)
+          : expand;
+    const keys = valuesOf(condition, field, named);
     if (typeof keys === "string") return `${name}: ${keys}`;
     const previous = side.fields.get(field);
     // Several conditions on one field must all hold.
@@ -252,11 +256,11 @@ function expandOrPrefix(expand: (pattern: string) => string[]) {
 function valuesOf(
   condition: Condition,
   field: KernelField,
-  expand: (pattern: string) => string[],
+  named: (pattern: string) => string[],
 ): Set<string> | string {
   switch (condition.kind) {
     case "glob":
-      return new Set(condition.patterns.flatMap(expand));
+      return new Set(condition.patterns.flatMap(named));
     case "choice":
       return new Set(condition.values.map((v) => (v === "true" ? "1" : "0")));
     case "id": {
