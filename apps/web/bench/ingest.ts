@@ -1,9 +1,8 @@
 // npm run bench:ingest [-- --json] [--events N] [--agents A]: raw SQLite inserts vs the real agent API.
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { availableParallelism } from "node:os";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { EventWriter, hosts, openStore } from "@vigil/db";
 import { parseEvent } from "@vigil/events";
