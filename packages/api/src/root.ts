@@ -4,6 +4,7 @@ import { authRouter } from "./routers/auth";
 import { dashboardRouter } from "./routers/dashboard";
 import { enrollmentRouter } from "./routers/enrollment";
 import { eventsRouter } from "./routers/events";
+import { hostsRouter } from "./routers/hosts";
 import { policiesRouter } from "./routers/policies";
 import { processesRouter } from "./routers/processes";
 import { settingsRouter } from "./routers/settings";
@@ -14,6 +15,7 @@ import { createCallerFactory, router } from "./trpc/init";
 export const appRouter = router({
   auth: authRouter,
   events: eventsRouter,
+  hosts: hostsRouter,
   alerts: alertsRouter,
   dashboard: dashboardRouter,
   processes: processesRouter,

@@ -3,19 +3,9 @@ import { tokenId } from "../secrets";
 import { createEnrollToken, listEnrollTokens, revokeEnrollToken } from "../services/enroll-tokens";
 import { audit } from "../trpc/context";
 import { procedureFor, router } from "../trpc/init";
+import { labels } from "./labels";
 
 const DAY_MS = 24 * 3600 * 1000;
-
-/** Labels as the CLI takes them: key=value pairs; the keys are what host filters and policies name. */
-const labels = z
-  .record(
-    z.string().regex(/^[A-Za-z0-9_./-]{1,63}$/, "a label key is 1-63 letters, digits, _ . / or -"),
-    z
-      .string()
-      .max(255)
-      .regex(/^[^,]*$/, "a label value has no commas"),
-  )
-  .refine((l) => Object.keys(l).length <= 32, "at most 32 labels");
 
 export const enrollmentRouter = router({
   list: procedureFor("admin").query(({ ctx }) => listEnrollTokens(ctx.store)),

@@ -1,6 +1,6 @@
-import { hosts, type Store } from "@vigil/db";
+import { hostSamples, hosts, type Store } from "@vigil/db";
 import { describeIssues } from "@vigil/events";
-import { eq } from "drizzle-orm";
+import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import { badRequest } from "../errors";
 import type { AuthenticatedAgent } from "./authenticate";
@@ -43,6 +43,36 @@ export function recordHeartbeat(
     throw badRequest(`not a heartbeat: ${describeIssues(parsed.error, "(heartbeat)")}`);
   }
   const beat = parsed.data;
+  const mode = beat.sensor?.mode ?? null;
+  const before = store.db
+    .select({ mode: hosts.sensorMode, lsmLostMs: hosts.lsmLostMs })
+    .from(hosts)
+    .where(eq(hosts.id, agent.hostId))
+    .get();
+  // A host that could enforce and now only observes is flagged until its sensor runs in lsm mode again. While an
+  // agent starts, its sensor is not reported yet: the mode before is the last one a heartbeat gave.
+  const modeBefore =
+    before?.mode ??
+    store.db
+      .select({ mode: hostSamples.sensorMode })
+      .from(hostSamples)
+      .where(and(eq(hostSamples.hostId, agent.hostId), isNotNull(hostSamples.sensorMode)))
+      .orderBy(desc(hostSamples.minute))
+      .limit(1)
+      .get()?.mode;
+  const lsmLostMs =
+    mode === "lsm"
+      ? null
+      : mode === "tracepoint" && modeBefore === "lsm"
+        ? nowMs
+        : (before?.lsmLostMs ?? null);
+  const drops = Object.values(beat.drops).reduce((sum, n) => sum + n, 0);
+  const sample = { sensorMode: mode, drops, spoolDepth: beat.spool.depth };
+  store.db
+    .insert(hostSamples)
+    .values({ hostId: agent.hostId, minute: Math.floor(nowMs / 60_000), ...sample })
+    .onConflictDoUpdate({ target: [hostSamples.hostId, hostSamples.minute], set: sample })
+    .run();
   store.db
     .update(hosts)
     .set({
@@ -50,7 +80,8 @@ export function recordHeartbeat(
       os: beat.os,
       kernel: beat.kernel,
       agentVersion: beat.agentVersion,
-      sensorMode: beat.sensor?.mode ?? null,
+      sensorMode: mode,
+      lsmLostMs,
       sensorReason: beat.sensor?.reason ?? null,
       capabilities: beat.capabilities,
       health: { events: beat.events, drops: beat.drops, spool: beat.spool },

@@ -1,4 +1,4 @@
-import { hosts, policies, policyVersions, type Store } from "@vigil/db";
+import { hosts, type PolicyRow, policies, policyVersions, type Store } from "@vigil/db";
 import { type PolicyBundle, PolicyMatcher, parsePolicy } from "@vigil/policy";
 import { bundleHash } from "@vigil/policy/bundle";
 import { and, count, eq, isNotNull, max } from "drizzle-orm";
@@ -7,28 +7,60 @@ import { versionForHost } from "./policies";
 /** What a host must apply: the version meant for it (see versionForHost) of every policy whose selector picks it. */
 export function policyBundle(store: Store, hostId: number): PolicyBundle {
   const host = store.db
-    .select({ name: hosts.name, labels: hosts.labels })
+    .select({ id: hosts.id, name: hosts.name, labels: hosts.labels })
     .from(hosts)
     .where(eq(hosts.id, hostId))
     .get();
-  const chosen: PolicyBundle["policies"] = [];
-  for (const row of store.db.select().from(policies).orderBy(policies.name).all()) {
-    const version = versionForHost(row, hostId);
-    if (!host || version === null) continue;
-    const yaml = store.db
-      .select({ yaml: policyVersions.yaml })
-      .from(policyVersions)
-      .where(and(eq(policyVersions.policyId, row.id), eq(policyVersions.version, version)))
-      .get()?.yaml;
-    const parsed = yaml === undefined ? null : parsePolicy(yaml); // published versions parse: checked at publish
-    if (
-      yaml !== undefined &&
-      parsed?.ok &&
-      new PolicyMatcher(parsed.policy, { id: row.name, version }).selects(host)
-    )
-      chosen.push({ name: row.name, version, yaml });
+  return host ? new BundlePlanner(store).bundleFor(host) : { hash: bundleHash([]), policies: [] };
+}
+
+type PlannedHost = { id: number; name: string; labels: Record<string, string> };
+
+/** The bundles of many hosts: each published version is read and parsed once. */
+export class BundlePlanner {
+  private readonly rows: PolicyRow[];
+  private readonly versions = new Map<string, { yaml: string; matcher: PolicyMatcher } | null>();
+  private readonly hashes = new Map<string, string>();
+
+  constructor(private readonly store: Store) {
+    this.rows = store.db.select().from(policies).orderBy(policies.name).all();
   }
-  return { hash: bundleHash(chosen), policies: chosen };
+
+  bundleFor(host: PlannedHost): PolicyBundle {
+    const chosen: PolicyBundle["policies"] = [];
+    for (const row of this.rows) {
+      const version = versionForHost(row, host.id);
+      const published = version === null ? null : this.published(row, version);
+      if (version !== null && published?.matcher.selects(host))
+        chosen.push({ name: row.name, version, yaml: published.yaml });
+    }
+    const key = chosen.map((p) => `${p.name}@${p.version}`).join(" ");
+    let hash = this.hashes.get(key);
+    if (hash === undefined) {
+      hash = bundleHash(chosen);
+      this.hashes.set(key, hash);
+    }
+    return { hash, policies: chosen };
+  }
+
+  private published(row: PolicyRow, version: number) {
+    const key = `${row.name}@${version}`;
+    if (!this.versions.has(key)) {
+      const yaml = this.store.db
+        .select({ yaml: policyVersions.yaml })
+        .from(policyVersions)
+        .where(and(eq(policyVersions.policyId, row.id), eq(policyVersions.version, version)))
+        .get()?.yaml;
+      const parsed = yaml === undefined ? null : parsePolicy(yaml); // published versions parse: checked at publish
+      this.versions.set(
+        key,
+        yaml !== undefined && parsed?.ok
+          ? { yaml, matcher: new PolicyMatcher(parsed.policy, { id: row.name, version }) }
+          : null,
+      );
+    }
+    return this.versions.get(key) ?? null;
+  }
 }
 
 /**

@@ -67,12 +67,15 @@ export class Rollups {
 
 const MINUTES_KEPT_MS = 2 * 86_400_000;
 
-/** Deletes counts older than `cutoffMs` (as retention deletes the events), and per-minute ones past two days. */
+/**
+ * Deletes counts older than `cutoffMs` (as retention deletes the events), and per-minute ones (with the hosts'
+ * heartbeat samples) past two days.
+ */
 export function pruneRollups(sqlite: Database.Database, cutoffMs: number, nowMs = Date.now()): void {
   const hour = Math.floor(cutoffMs / 3_600_000);
-  sqlite
-    .prepare("DELETE FROM event_rollups WHERE minute < ?")
-    .run(Math.floor(Math.max(cutoffMs, nowMs - MINUTES_KEPT_MS) / 60_000));
+  const minute = Math.floor(Math.max(cutoffMs, nowMs - MINUTES_KEPT_MS) / 60_000);
+  sqlite.prepare("DELETE FROM event_rollups WHERE minute < ?").run(minute);
+  sqlite.prepare("DELETE FROM host_samples WHERE minute < ?").run(minute);
   sqlite.prepare("DELETE FROM event_rollups_hourly WHERE hour < ?").run(hour);
   sqlite.prepare("DELETE FROM exec_rollups WHERE hour < ?").run(hour);
 }

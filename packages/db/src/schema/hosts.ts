@@ -22,6 +22,8 @@ export const hosts = sqliteTable("hosts", {
     error: string | null;
     enforcing: boolean;
   }>(),
+  /** When a host whose sensor ran in lsm mode reported tracepoint (it can no longer enforce); null while lsm. */
+  lsmLostMs: integer("lsm_lost_ms"),
   firstSeenMs: integer("first_seen_ms").notNull(),
   lastSeenMs: integer("last_seen_ms").notNull(),
 });
