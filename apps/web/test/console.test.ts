@@ -9,6 +9,7 @@ import {
   exportedEvents,
   freePort,
   type Running,
+  readDb,
   repoRoot,
   startAgent,
   startServer,
@@ -569,6 +570,97 @@ describe("the analyst console in a browser", () => {
     );
     expect(await viewer.getByRole("button", { name: "Run back-test" }).count()).toBe(0);
     expect(await viewer.getByRole("button", { name: "Roll back to this" }).count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await admin.context().close();
+    await viewer.context().close();
+  });
+
+  it("shows the fleet: counts that filter, each host's status, sensor and health; admins label and revoke, viewers read", async () => {
+    // Two more hosts speak the agent API: one whose sensor fell back from lsm, named like markup.
+    const hostile = `<img src=x onerror=alert(3)>-${process.pid}`;
+    const enroll = await fetch(`${base}/api/agent/v1/enroll`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: data.enrollToken, host: { machineId: "sim-fell-back", name: hostile } }),
+    });
+    const { credential } = (await enroll.json()) as { credential: string };
+    const heartbeat = (mode: "lsm" | "tracepoint") =>
+      fetch(`${base}/api/agent/v1/heartbeat`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${credential}` },
+        body: JSON.stringify({
+          name: hostile,
+          os: "Debian GNU/Linux 12",
+          kernel: "6.1.0-sim",
+          agentVersion: "0.1.0",
+          sensor: { mode, reason: `${mode}: \u001b[31m<b>reason</b>` },
+          capabilities: ["observe"],
+          events: {},
+          drops: { exec: 4 },
+          spool: { depth: 12, bytes: 1000, dropped: 0 },
+          policyVersion: null,
+        }),
+      });
+    expect((await heartbeat("lsm")).status).toBe(200);
+    expect((await heartbeat("tracepoint")).status).toBe(200);
+    const localName = readFileSync("/proc/sys/kernel/hostname", "utf8").trim();
+
+    const admin = await signedIn("admin", "a password for the tests");
+    admin.removeAllListeners("dialog");
+    admin.on("dialog", (dialog) => void dialog.accept()); // the revoke confirmation, accepted
+    await admin.getByRole("link", { name: "Hosts" }).click();
+    const counts = admin.getByRole("group", { name: "Fleet counts" });
+    const enrolled = readDb(data.dir, (db) => db.prepare("SELECT count(*) FROM hosts").pluck().get());
+    await expect
+      .poll(() => counts.getByRole("button", { name: /hosts$/ }).textContent())
+      .toBe(`${enrolled}hosts`);
+    const local = admin.locator("table.hosts tbody tr", { hasText: localName });
+    await expect.poll(() => local.textContent()).toContain("online");
+    expect(await local.textContent()).toContain("tracepoint · observes");
+    const simulated = admin.locator("table.hosts tbody tr", { hasText: hostile });
+    expect(await simulated.textContent()).toContain("fell back");
+    expect(await simulated.getByRole("link").textContent()).toBe(hostile);
+
+    await counts.getByRole("button", { name: /fell back from lsm/ }).click();
+    await expect.poll(() => admin.locator("table.hosts tbody tr").count()).toBe(1);
+    await counts.getByRole("button", { name: /fell back from lsm/ }).click();
+    await admin.getByLabel("Search").fill(localName);
+    await expect.poll(() => admin.locator("table.hosts tbody tr").count()).toBe(1);
+    await expect.poll(() => local.locator(".spark svg").count()).toBe(1);
+    await admin.screenshot({ path: join(artifacts, "hosts.png"), fullPage: true });
+
+    await local.getByRole("link", { name: localName }).click();
+    await expect.poll(() => admin.getByRole("heading", { level: 1 }).textContent()).toContain(localName);
+    await expect.poll(() => admin.locator(".host-detail table.events tbody tr").count()).toBeGreaterThan(0);
+    expect(await admin.getByText("Agent health, last 24 hours").count()).toBe(1);
+    await admin.getByRole("button", { name: "Edit labels" }).click();
+    await admin.getByLabel(/Labels \(key=value/).fill("env=ci\nrole=runner");
+    await admin.getByRole("button", { name: "Save labels" }).click();
+    await expect
+      .poll(() => admin.locator(".facts .label").allTextContents())
+      .toEqual(["env=ci", "role=runner"]);
+    await admin.getByRole("button", { name: "Edit labels" }).click();
+    await admin.getByLabel(/Labels \(key=value/).fill("not a pair");
+    await admin.getByRole("button", { name: "Save labels" }).click();
+    await expect
+      .poll(() => admin.locator(".label-editor [role=alert]").textContent())
+      .toContain('"not a pair" is not key=value');
+    await admin.screenshot({ path: join(artifacts, "host.png"), fullPage: true });
+
+    await admin.goto("/hosts");
+    await admin.getByRole("link", { name: hostile }).click();
+    await admin.getByRole("button", { name: "Revoke agent" }).click();
+    await expect.poll(() => admin.getByText("revoked: refused until it enrolls again").count()).toBe(1);
+    expect((await heartbeat("tracepoint")).status).toBe(401);
+
+    const viewer = await signedIn("viewer1", viewerPassword);
+    await viewer.goto("/hosts");
+    await viewer.getByRole("link", { name: localName }).click();
+    await expect
+      .poll(() => viewer.locator(".facts .label").allTextContents())
+      .toEqual(["env=ci", "role=runner"]);
+    expect(await viewer.getByRole("button", { name: "Edit labels" }).count()).toBe(0);
+    expect(await viewer.getByRole("button", { name: "Revoke agent" }).count()).toBe(0);
     expect(dialogs).toEqual([]);
     await admin.context().close();
     await viewer.context().close();

@@ -20,6 +20,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/dashboard">Dashboard</Link>
           <Link href="/events">Events</Link>
           <Link href="/alerts">Alerts</Link>
+          <Link href="/hosts">Hosts</Link>
           <Link href="/policies">Policies</Link>
           {user.role === "admin" && <Link href="/admin/users">Users</Link>}
           {user.role === "admin" && <Link href="/admin/tokens">API tokens</Link>}

@@ -1,0 +1,330 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { type FormEvent, useState } from "react";
+import {
+  Bar,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import { commandLine, printable } from "@/components/printable";
+import { useTRPC } from "@/trpc/react";
+import { Severity } from "../../alerts/alert-parts";
+import { ago, Labels, SensorMode, StatusBadge } from "../host-parts";
+
+/** `key=value` pairs, one per line or separated by commas. */
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text
+    .split(/[\n,]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new Error(`"${pair}" is not key=value`);
+    labels[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return labels;
+}
+
+function LabelEditor({ id, labels }: { id: number; labels: Record<string, string> }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [text, setText] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const save = useMutation(
+    trpc.hosts.setLabels.mutationOptions({
+      onSuccess: () => {
+        setText(null);
+        return queryClient.invalidateQueries({ queryKey: trpc.hosts.get.queryKey({ id }) });
+      },
+    }),
+  );
+  if (text === null) {
+    return (
+      <button
+        type="button"
+        className="quiet"
+        onClick={() =>
+          setText(
+            Object.entries(labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join("\n"),
+          )
+        }
+      >
+        Edit labels
+      </button>
+    );
+  }
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      setError(null);
+      save.mutate({ id, labels: parseLabels(text) });
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <form className="stack label-editor" onSubmit={submit}>
+      <label>
+        Labels (key=value, one per line): policies select hosts by them
+        <textarea rows={4} value={text} onChange={(e) => setText(e.target.value)} />
+      </label>
+      {(error ?? save.error?.message) && (
+        <p role="alert" className="error">
+          {error ?? save.error?.message}
+        </p>
+      )}
+      <div className="row">
+        <button type="submit" disabled={save.isPending}>
+          Save labels
+        </button>{" "}
+        <button type="button" className="quiet" onClick={() => setText(null)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function RevokeAgent({ id, name }: { id: number; name: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const revoke = useMutation(
+    trpc.hosts.revokeAgent.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.hosts.get.queryKey({ id }) }),
+    }),
+  );
+  const confirmAndRevoke = () => {
+    if (
+      window.confirm(
+        `Revoke the agent of ${name}? It is refused from now on, until it enrolls again with a token.`,
+      )
+    )
+      revoke.mutate({ id });
+  };
+  return (
+    <>
+      <button type="button" className="danger" onClick={confirmAndRevoke} disabled={revoke.isPending}>
+        Revoke agent
+      </button>
+      {revoke.error && (
+        <p role="alert" className="error">
+          {revoke.error.message}
+        </p>
+      )}
+    </>
+  );
+}
+
+function RecentEvents({ machineId }: { machineId: string }) {
+  const trpc = useTRPC();
+  const events = useQuery(
+    trpc.events.list.queryOptions({ host: machineId, limit: 20 }, { refetchInterval: 10_000 }),
+  );
+  return (
+    <div className="card panel">
+      <h2>
+        Recent events{" "}
+        <Link className="small" href={`/events?${new URLSearchParams({ host: machineId, range: "all" })}`}>
+          all in the explorer
+        </Link>
+      </h2>
+      {events.isError ? (
+        <p role="alert" className="error">
+          Cannot load events: {events.error.message}
+        </p>
+      ) : !events.data ? (
+        <p className="muted">Loading…</p>
+      ) : events.data.events.length === 0 ? (
+        <p className="muted">No events stored from this host.</p>
+      ) : (
+        <table className="events plain">
+          <tbody>
+            {events.data.events.map((e) => (
+              <tr key={e.id}>
+                <td className="mono nowrap">{e.time.slice(0, 19).replace("T", " ")}</td>
+                <td>
+                  <span className={`type type-${e.type}`}>{e.type}</span>
+                </td>
+                <td className="mono">{e.process.pid}</td>
+                <td className="mono">
+                  {e.type === "exec" ? commandLine(e.process.argv) : printable(e.process.exe)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+export function HostDetailView({ id, isAdmin }: { id: number; isAdmin: boolean }) {
+  const trpc = useTRPC();
+  const detail = useQuery(trpc.hosts.get.queryOptions({ id }, { refetchInterval: 10_000 }));
+  if (detail.isError) {
+    return (
+      <p role="alert" className="error">
+        Cannot load this host: {detail.error.message}
+      </p>
+    );
+  }
+  if (!detail.data) return <p className="muted">Loading…</p>;
+  const { host, agents, alerts, health, nowMs } = detail.data;
+  const chart = health.map((p) => ({ ...p, time: new Date(p.timeMs).toISOString().slice(11, 16) }));
+  const active = agents.find((a) => a.revokedMs === null);
+  return (
+    <section className="host-detail">
+      <p className="small">
+        <Link href="/hosts">← Hosts</Link>
+      </p>
+      <h1>
+        {printable(host.name)} <StatusBadge status={host.status} />
+      </h1>
+      <div className="card">
+        <dl className="facts">
+          <dt>Machine id</dt>
+          <dd className="mono">{printable(host.machineId)}</dd>
+          <dt>Labels</dt>
+          <dd>
+            <Labels labels={host.labels} /> {isAdmin && <LabelEditor id={host.id} labels={host.labels} />}
+          </dd>
+          <dt>Sensor</dt>
+          <dd>
+            <SensorMode mode={host.sensorMode} reason={host.sensorReason} lsmLostMs={host.lsmLostMs} />
+            {host.sensorReason && <div className="muted small">{printable(host.sensorReason)}</div>}
+          </dd>
+          <dt>OS · kernel</dt>
+          <dd>
+            {host.os ? printable(host.os) : "—"} ·{" "}
+            <span className="mono">{host.kernel ? printable(host.kernel) : "—"}</span>
+          </dd>
+          <dt>Agent</dt>
+          <dd>
+            <span className="mono">{host.agentVersion ? printable(host.agentVersion) : "—"}</span>
+            {active ? (
+              <span className="muted small">
+                {" "}
+                · enrolled {new Date(active.createdMs).toISOString().slice(0, 10)}
+              </span>
+            ) : (
+              <span className="error small"> · revoked: refused until it enrolls again</span>
+            )}
+            {isAdmin && active && (
+              <div>
+                <RevokeAgent id={host.id} name={printable(host.name)} />
+              </div>
+            )}
+          </dd>
+          <dt>Last seen</dt>
+          <dd title={new Date(host.lastSeenMs).toISOString()}>
+            {ago(host.lastSeenMs, nowMs)} · first seen {new Date(host.firstSeenMs).toISOString().slice(0, 10)}
+          </dd>
+          <dt>Drops · spool</dt>
+          <dd>
+            {host.drops.toLocaleString()} dropped since the agent started · {host.spoolDepth.toLocaleString()}{" "}
+            events waiting in its spool
+          </dd>
+          <dt>Policies</dt>
+          <dd>
+            <span className={`policy-${host.policy.state.replace(" ", "-")}`}>{host.policy.state}</span>
+            {host.policy.enforcing ? " · enforcing" : " · not enforcing"}
+            {host.policy.error && <div className="error small">{printable(host.policy.error)}</div>}
+            <ul className="plain-list small">
+              {host.policy.expected.map((p) => {
+                const applied = host.policy.applied.find((a) => a.name === p.name)?.version;
+                return (
+                  <li key={p.name}>
+                    <Link href={`/policies/edit?${new URLSearchParams({ name: p.name })}`}>{p.name}</Link>{" "}
+                    version {p.version}
+                    {applied !== p.version && <span className="muted"> (applies {applied ?? "none"})</span>}
+                  </li>
+                );
+              })}
+              {host.policy.expected.length === 0 && <li className="muted">no policy selects this host</li>}
+            </ul>
+          </dd>
+        </dl>
+      </div>
+      <div className="card panel">
+        <h2>Agent health, last 24 hours</h2>
+        <ResponsiveContainer width="100%" height={200}>
+          <ComposedChart data={chart} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" vertical={false} />
+            <XAxis dataKey="time" fontSize={11} minTickGap={30} />
+            <YAxis yAxisId="events" fontSize={11} width={50} />
+            <YAxis yAxisId="agent" orientation="right" fontSize={11} width={50} />
+            <Tooltip />
+            <Legend />
+            <Bar
+              yAxisId="events"
+              dataKey="events"
+              name="events stored"
+              fill="#4f7cff"
+              isAnimationActive={false}
+            />
+            <Line
+              yAxisId="agent"
+              dataKey="drops"
+              name="dropped (agent's count)"
+              stroke="#e5484d"
+              dot={false}
+              connectNulls={false}
+              isAnimationActive={false}
+            />
+            <Line
+              yAxisId="agent"
+              dataKey="spoolDepth"
+              name="spool depth"
+              stroke="#bf8700"
+              dot={false}
+              connectNulls={false}
+              isAnimationActive={false}
+            />
+          </ComposedChart>
+        </ResponsiveContainer>
+      </div>
+      <div className="card panel">
+        <h2>Alerts</h2>
+        {alerts.length === 0 ? (
+          <p className="muted">No alert has fired on this host.</p>
+        ) : (
+          <ul className="plain-list">
+            {alerts.map((a) => (
+              <li key={a.id}>
+                <Severity level={a.severity} /> <Link href={`/alerts/${a.id}`}>{a.title}</Link>{" "}
+                <span className="muted small">{a.status}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      <RecentEvents machineId={host.machineId} />
+      <div className="card panel">
+        <h2>Enrollments</h2>
+        <ul className="plain-list small">
+          {agents.map((a) => (
+            <li key={a.id} className="mono">
+              {a.id} · {new Date(a.createdMs).toISOString().slice(0, 16).replace("T", " ")}
+              {a.enrollToken && ` · token "${printable(a.enrollToken)}"`}
+              {a.revokedMs !== null && (
+                <span className="error">
+                  {" "}
+                  · revoked {new Date(a.revokedMs).toISOString().slice(0, 16).replace("T", " ")}
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </section>
+  );
+}
