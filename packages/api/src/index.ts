@@ -14,6 +14,7 @@ export * from "./services/enroll-tokens";
 export * from "./services/events-csv";
 export * from "./services/export-events";
 export * from "./services/heartbeat";
+export * from "./services/host-alerts";
 export * from "./services/ingest";
 export * from "./services/policies";
 export * from "./services/policy-bundle";

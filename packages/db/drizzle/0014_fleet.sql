@@ -8,4 +8,5 @@ CREATE TABLE `host_samples` (
 );
 --> statement-breakpoint
 CREATE INDEX `host_samples_minute_idx` ON `host_samples` (`minute`);--> statement-breakpoint
-ALTER TABLE `hosts` ADD `lsm_lost_ms` integer;
+ALTER TABLE `hosts` ADD `lsm_lost_ms` integer;--> statement-breakpoint
+ALTER TABLE `hosts` ADD `health_alerts` text DEFAULT '[]' NOT NULL;

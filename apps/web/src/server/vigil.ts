@@ -1,11 +1,12 @@
 import { join } from "node:path";
-import { Ingest, pruneAlertEvents, retentionSetting } from "@vigil/api";
+import { checkHostHealth, Ingest, pruneAlertEvents, retentionSetting } from "@vigil/api";
 import { openStore, pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
 import { env } from "../env";
 
 type Vigil = { store: Store; ingest: Ingest };
 
 const RETENTION_EVERY_MS = 60_000;
+const HOST_HEALTH_EVERY_MS = 15_000;
 const DAY_MS = 24 * 3600 * 1000;
 
 /** What admins set in the console, else the environment's defaults; read at every run, so a change applies soon. */
@@ -44,6 +45,13 @@ function start(): Vigil {
         pruning = false;
       });
   }, RETENTION_EVERY_MS).unref();
+  setInterval(() => {
+    try {
+      checkHostHealth(store);
+    } catch (error) {
+      console.error("vigil: host health check failed:", error);
+    }
+  }, HOST_HEALTH_EVERY_MS).unref();
   return { store, ingest };
 }
 

@@ -2,12 +2,15 @@ import { agents, hosts } from "@vigil/db";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
+import { listAlerts } from "../services/alerts";
 import { authenticateAgent } from "../services/authenticate";
 import { enrollAgent } from "../services/enroll";
 import { createEnrollToken } from "../services/enroll-tokens";
 import { fleetPage } from "../services/fleet";
 import { eventsPerMinute, fleetOverTime, hostHealth } from "../services/fleet-history";
 import { type Heartbeat, recordHeartbeat } from "../services/heartbeat";
+import { checkHostHealth } from "../services/host-alerts";
+import { revokeHostAgents } from "../services/host-detail";
 import { policyBundle } from "../services/policy-bundle";
 import { testContext, userActor } from "../test-context";
 
@@ -62,7 +65,12 @@ describe("fleet", () => {
     await expect(admin.settings.update({ fleet: { staleAfterS: 300, offlineAfterS: 120 } })).rejects.toThrow(
       /stale before it is offline/,
     );
-    expect((await admin.settings.get()).fleet).toEqual({ staleAfterS: 30, offlineAfterS: 120 });
+    expect((await admin.settings.get()).fleet).toEqual({
+      staleAfterS: 30,
+      offlineAfterS: 120,
+      dropsAlertAt: 1000,
+      spoolAlertAt: 100_000,
+    });
     await admin.settings.update({ fleet: null });
     expect(statusAt(T0 + 430_000)).toBe("online");
   });
@@ -221,5 +229,39 @@ rules:
       { actor: "user:ops", action: "host labels changed", target: `host:${agent.hostId}` },
       { actor: "user:ops", action: "host agent revoked", target: `host:${agent.hostId}` },
     ]);
+  });
+
+  it("raises an alert when a host goes offline, falls back from lsm, drops events or backs up, once per episode", () => {
+    const { store, agent } = fleet();
+    const { token } = createEnrollToken(store, { name: "other" }, T0);
+    enrollAgent(store, { token, host: { machineId: "m-silent", name: "silent" } }, T0); // never reports
+    recordHeartbeat(store, agent, beat("lsm"), T0);
+    expect(checkHostHealth(store, T0 + 10_000)).toEqual([]);
+    expect(checkHostHealth(store, T0 + 300_000)).toEqual([{ host: "db-1", rule: "host-offline" }]);
+    expect(checkHostHealth(store, T0 + 400_000)).toEqual([]); // the same episode
+
+    const troubled = beat("tracepoint", {
+      drops: { exec: 1500, spool: 0 },
+      spool: { depth: 100_000, bytes: 1, dropped: 0 },
+    });
+    recordHeartbeat(store, agent, troubled, T0 + 500_000);
+    expect(checkHostHealth(store, T0 + 510_000).map((r) => r.rule)).toEqual([
+      "host-sensor-fell-back",
+      "host-drops",
+      "host-spool-backlog",
+    ]);
+    expect(checkHostHealth(store, T0 + 800_000)).toEqual([{ host: "db-1", rule: "host-offline" }]); // again
+    const alerts = listAlerts(store, { statuses: [], limit: 10 }).alerts;
+    expect(alerts.map((a) => [a.rule, a.count, a.hosts, a.latest])).toEqual([
+      ["host-spool-backlog", 1, ["db-1"], null],
+      ["host-drops", 1, ["db-1"], null],
+      ["host-sensor-fell-back", 1, ["db-1"], null],
+      ["host-offline", 2, ["db-1"], null],
+    ]);
+
+    recordHeartbeat(store, agent, beat("lsm"), T0 + 900_000);
+    expect(checkHostHealth(store, T0 + 900_000)).toEqual([]);
+    revokeHostAgents(store, agent.hostId);
+    expect(checkHostHealth(store, T0 + 2_000_000)).toEqual([]); // revoked: its silence is expected
   });
 });

@@ -60,10 +60,14 @@ export class AlertRecorder {
     if (rule) this.raise(rule, hostId, seq, timeNs, nowMs);
   }
 
-  private raise(
+  /**
+   * Adds a match of `rule` on a host to the rule's open alert, or opens one. `seq` is the event behind it; null for
+   * what no event shows (a host's health), which the alert then stands for without events.
+   */
+  raise(
     rule: Pick<Detection, "rule" | "severity" | "title">,
     hostId: number,
-    seq: number,
+    seq: number | null,
     timeNs: bigint,
     nowMs: number,
   ): void {
@@ -72,7 +76,7 @@ export class AlertRecorder {
     if (open) {
       const hosts = JSON.parse(open.host_ids) as number[];
       if (!hosts.includes(hostId)) hosts.push(hostId);
-      this.update.run(JSON.stringify(hosts), timeNs, timeNs, timeNs, seq, nowMs, open.id);
+      this.update.run(JSON.stringify(hosts), timeNs, timeNs, timeNs, seq ?? 0, nowMs, open.id);
       alertId = open.id;
     } else {
       const created = this.create.get(
@@ -82,12 +86,12 @@ export class AlertRecorder {
         JSON.stringify([hostId]),
         timeNs,
         timeNs,
-        seq,
+        seq ?? 0,
         nowMs,
       ) as { id: number };
       alertId = created.id;
     }
-    this.link.run(alertId, seq);
+    if (seq !== null) this.link.run(alertId, seq);
   }
 
   /** The alert a policy's rule raises, from the published version the event names (versions never change). */

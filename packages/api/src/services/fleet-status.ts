@@ -2,7 +2,10 @@ import { type Store, settings } from "@vigil/db";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 
-/** After how long without a heartbeat a host is stale, then offline (agents send one every 10 s by default). */
+/**
+ * After how long without a heartbeat a host is stale, then offline (agents send one every 10 s by default), and from
+ * how many dropped events, or events waiting in an agent's spool, a host raises an alert.
+ */
 export const fleetSettingSchema = z
   .strictObject({
     staleAfterS: z.int().min(20, "stale after at least 20 s").max(86_400, "stale after at most a day"),
@@ -10,6 +13,8 @@ export const fleetSettingSchema = z
       .int()
       .min(30, "offline after at least 30 s")
       .max(30 * 86_400, "offline after at most 30 days"),
+    dropsAlertAt: z.int().min(1, "alert from at least 1 dropped event").default(1000),
+    spoolAlertAt: z.int().min(1, "alert from at least 1 spooled event").default(100_000),
   })
   .refine((s) => s.offlineAfterS > s.staleAfterS, {
     message: "a host must be stale before it is offline: offline after more seconds than stale",
@@ -17,7 +22,12 @@ export const fleetSettingSchema = z
   });
 export type FleetSetting = z.infer<typeof fleetSettingSchema>;
 
-export const defaultFleetSetting: FleetSetting = { staleAfterS: 60, offlineAfterS: 300 };
+export const defaultFleetSetting: FleetSetting = {
+  staleAfterS: 60,
+  offlineAfterS: 300,
+  dropsAlertAt: 1000,
+  spoolAlertAt: 100_000,
+};
 
 export const hostStatuses = ["online", "stale", "offline"] as const;
 export type HostStatus = (typeof hostStatuses)[number];

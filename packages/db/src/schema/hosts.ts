@@ -24,6 +24,8 @@ export const hosts = sqliteTable("hosts", {
   }>(),
   /** When a host whose sensor ran in lsm mode reported tracepoint (it can no longer enforce); null while lsm. */
   lsmLostMs: integer("lsm_lost_ms"),
+  /** The host-health alert rules raised for what is wrong with it now; one clears when the host recovers. */
+  healthAlerts: text("health_alerts", { mode: "json" }).$type<string[]>().notNull().default([]),
   firstSeenMs: integer("first_seen_ms").notNull(),
   lastSeenMs: integer("last_seen_ms").notNull(),
 });

@@ -13,15 +13,28 @@ export function FleetSettingsForm() {
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.settings.get.queryKey() }),
     }),
   );
-  const [draft, setDraft] = useState<{ staleAfterS: string; offlineAfterS: string } | null>(null);
+  type Draft = Record<"staleAfterS" | "offlineAfterS" | "dropsAlertAt" | "spoolAlertAt", string>;
+  const [draft, setDraft] = useState<Draft | null>(null);
   if (!current.data) return null;
   const chosen = current.data.fleet;
   const base = chosen ?? current.data.fleetDefaults;
-  const shown = draft ?? { staleAfterS: String(base.staleAfterS), offlineAfterS: String(base.offlineAfterS) };
+  const shown = draft ?? {
+    staleAfterS: String(base.staleAfterS),
+    offlineAfterS: String(base.offlineAfterS),
+    dropsAlertAt: String(base.dropsAlertAt),
+    spoolAlertAt: String(base.spoolAlertAt),
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     update.mutate(
-      { fleet: { staleAfterS: Number(shown.staleAfterS), offlineAfterS: Number(shown.offlineAfterS) } },
+      {
+        fleet: {
+          staleAfterS: Number(shown.staleAfterS),
+          offlineAfterS: Number(shown.offlineAfterS),
+          dropsAlertAt: Number(shown.dropsAlertAt),
+          spoolAlertAt: Number(shown.spoolAlertAt),
+        },
+      },
       { onSuccess: () => setDraft(null) },
     );
   };
@@ -51,6 +64,26 @@ export function FleetSettingsForm() {
             required
             value={shown.offlineAfterS}
             onChange={(e) => setDraft({ ...shown, offlineAfterS: e.target.value })}
+          />
+        </label>
+        <label className="field">
+          Alert from dropped events
+          <input
+            type="number"
+            min={1}
+            required
+            value={shown.dropsAlertAt}
+            onChange={(e) => setDraft({ ...shown, dropsAlertAt: e.target.value })}
+          />
+        </label>
+        <label className="field">
+          Alert from spooled events
+          <input
+            type="number"
+            min={1}
+            required
+            value={shown.spoolAlertAt}
+            onChange={(e) => setDraft({ ...shown, spoolAlertAt: e.target.value })}
           />
         </label>
         <button type="submit" disabled={update.isPending}>

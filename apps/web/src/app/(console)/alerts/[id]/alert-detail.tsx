@@ -1,6 +1,7 @@
 "use client";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import type { VigilEvent } from "@vigil/events";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useTRPC } from "@/trpc/react";
@@ -43,7 +44,12 @@ export function AlertDetail({ id, canTriage, me }: { id: number; canTriage: bool
       </p>
       {canTriage && <TriageButtons alert={a} me={me} />}
       <h2>Events</h2>
-      {pages.isPending ? (
+      {a.rule.startsWith("host-") ? (
+        <p className="muted">
+          This alert is about the health of the hosts above, which no event shows: see{" "}
+          <Link href="/hosts">Hosts</Link>.
+        </p>
+      ) : pages.isPending ? (
         <p className="muted">Loading events…</p>
       ) : events.length === 0 ? (
         <p className="muted">Its events are no longer stored (retention).</p>
