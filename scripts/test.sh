@@ -17,6 +17,9 @@ npx turbo run typecheck test --output-logs=new-only
 step "enforcement suite: the BPF LSM in a QEMU VM"
 npm run -s test:vm
 
+step "deployment files: compose, Dockerfiles, systemd unit, install script"
+bash scripts/test-deploy.sh
+
 step "lint"
 npx biome check .
 
