@@ -9,6 +9,8 @@ export function realisticBatch(
   host: { id: string; name: string },
   batch: number,
   size: number,
+  /** the batch's events from `startNs` on, `stepNs` apart, from a host booted as `boot`; else a fixed history */
+  clock?: { startNs: bigint; stepNs: bigint; boot: string },
 ): VigilEvent[] {
   const events: VigilEvent[] = [];
   for (let i = 0; i < size; i++) {
@@ -23,7 +25,9 @@ export function realisticBatch(
         `https://api.internal.example/v1/items/${process}?sig=${(process * 2654435761) % 4294967296}`,
       );
     const pid = 10_000 + (process % 50_000);
-    const timeNs = 1_796_000_000_000_000_000n + BigInt(n) * 50_000n;
+    const timeNs = clock
+      ? clock.startNs + BigInt(i) * clock.stepNs
+      : 1_796_000_000_000_000_000n + BigInt(n) * 50_000n;
     const time = nsToTime(timeNs);
     const base = {
       time,
@@ -47,7 +51,7 @@ export function realisticBatch(
       },
     };
     const parent = { pid: base.process.ppid, exe: "/usr/bin/bash", comm: "bash" };
-    const id = `b00t-${timeNs.toString(16)}-${pid.toString(16)}`;
+    const id = `${clock?.boot ?? "b00t"}-${timeNs.toString(16)}-${pid.toString(16)}`;
     switch (n % 3) {
       case 0:
         events.push({

@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 
 export const repoRoot = join(import.meta.dirname, "..", "..", "..");
 const webDir = join(repoRoot, "apps", "web");
-const cli = join(repoRoot, "apps", "cli", "bin", "vigil");
+export const cli = join(repoRoot, "apps", "cli", "bin", "vigil");
 export const agentBin = join(repoRoot, "agent", "bin", "vigil-agent");
 
 export async function freePort(): Promise<number> {
