@@ -34,6 +34,9 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "enrollment.revoke": { role: "admin", input: { id: "0123456789abcdef" } },
   "settings.get": { role: "admin" },
   "settings.update": { role: "admin", input: { retention: { days: 7, maxEvents: 1_000_000 } } },
+  "integrations.get": { role: "admin" },
+  "integrations.update": { role: "admin", input: { minSeverity: "high", webhook: null, syslog: null } },
+  "integrations.test": { role: "admin" },
   "users.list": { role: "admin" },
   "users.create": {
     role: "admin",

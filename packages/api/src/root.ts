@@ -5,6 +5,7 @@ import { dashboardRouter } from "./routers/dashboard";
 import { enrollmentRouter } from "./routers/enrollment";
 import { eventsRouter } from "./routers/events";
 import { hostsRouter } from "./routers/hosts";
+import { integrationsRouter } from "./routers/integrations";
 import { policiesRouter } from "./routers/policies";
 import { processesRouter } from "./routers/processes";
 import { settingsRouter } from "./routers/settings";
@@ -23,6 +24,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   enrollment: enrollmentRouter,
   settings: settingsRouter,
+  integrations: integrationsRouter,
   users: usersRouter,
   audit: auditRouter,
 });
