@@ -1,6 +1,7 @@
 import { env } from "@/env";
 import { adminOnly } from "@/server/admin-only";
 import { FleetSettingsForm } from "./fleet-form";
+import { IntegrationsForm } from "./integrations-form";
 import { SettingsForm } from "./settings-form";
 
 export const metadata = { title: "Settings · Vigil" };
@@ -11,6 +12,7 @@ export default function SettingsPage() {
     <>
       <SettingsForm defaults={defaults} />
       <FleetSettingsForm />
+      <IntegrationsForm />
     </>
   ));
 }
