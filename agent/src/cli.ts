@@ -11,6 +11,12 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError("expected a port, 1-65535");
+  return n;
+}
+
 const program = new Command("vigil-agent").description("Vigil's per-host agent").showHelpAfterError();
 
 program
@@ -40,6 +46,11 @@ program
     512,
   )
   .option("--heartbeat-s <n>", "seconds between heartbeats", positiveNumber, 10)
+  .option(
+    "--metrics-port <port>",
+    "serve Prometheus metrics at http://127.0.0.1:PORT/metrics (off by default)",
+    port,
+  )
   .addOption(
     new Option("--mode <mode>", "sensor mode").choices(["auto", "lsm", "tracepoint"]).default("auto"),
   )

@@ -2,7 +2,7 @@ import type { NextConfig } from "next";
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript source.
-  transpilePackages: ["@vigil/api", "@vigil/db", "@vigil/events", "@vigil/policy"],
+  transpilePackages: ["@vigil/api", "@vigil/db", "@vigil/events", "@vigil/observability", "@vigil/policy"],
   serverExternalPackages: ["better-sqlite3", "@node-rs/argon2"],
   poweredByHeader: false,
   async headers() {

@@ -1,5 +1,8 @@
 import { release } from "node:os";
 import { join } from "node:path";
+import { jsonLog } from "../log";
+import { agentFamilies } from "../metrics/families";
+import { serveMetrics } from "../metrics/server";
 import { AppliedPolicies, type Kernel } from "../policy/applied-policies";
 import { followPolicies } from "../policy/policy-follower";
 import { sensorBlocker } from "../preflight";
@@ -17,6 +20,8 @@ export type RunOptions = {
   ringbufMb?: number;
   spoolMaxMb: number;
   heartbeatS: number;
+  /** serve Prometheus metrics on 127.0.0.1 at this port */
+  metricsPort?: number;
 };
 
 const FLUSH_EVENTS = 2000;
@@ -25,13 +30,12 @@ const SENSOR_ANSWER_MS = 10_000;
 /** Files named by policy patterns come and go: they are looked up again this often. */
 const POLICY_REFRESH_MS = 60_000;
 
-const log = (line: string) => process.stderr.write(`vigil-agent: ${line}\n`);
-
 /** `vigil-agent run`: this host's events into the local spool, and from there to the server. */
 export async function run(options: RunOptions): Promise<number> {
+  const log = jsonLog();
   const blocker = sensorBlocker();
   if (blocker) {
-    process.stderr.write(`${blocker}\n`);
+    log.error(blocker.replace(/^vigil-agent: /, ""));
     return 2;
   }
   let stopping = false;
@@ -49,12 +53,14 @@ export async function run(options: RunOptions): Promise<number> {
     flushTimer = undefined;
     const dropped = spool.append(pending);
     pending = [];
-    if (dropped > 0) log(`spool full (${options.spoolMaxMb} MB): dropped the ${dropped} oldest events`);
+    if (dropped > 0) {
+      log.warn(`spool full (${options.spoolMaxMb} MB): dropped the ${dropped} oldest events`, { dropped });
+    }
     shipper.poke();
   };
 
   const answers = new Map<number, (refused: string | null) => void>();
-  const { host, sensor, kernel, sensorState, users } = streamEvents({
+  const { host, sensor, kernel, sensorState, users, badFrames } = streamEvents({
     mode: options.mode,
     ringbufMb: options.ringbufMb,
     onEvent: (type, line, decision) => {
@@ -65,10 +71,18 @@ export async function run(options: RunOptions): Promise<number> {
     },
     onPolicyAck: (ack) => {
       answers.get(ack.generation)?.(ack.error ? ack.message || `error ${ack.error}` : null);
-      if (ack.error && ack.generation === 0) log(`the sensor refused a policy command: ${ack.message}`);
+      if (ack.error && ack.generation === 0) log.error(`the sensor refused a policy command: ${ack.message}`);
     },
     log,
+    sensorLine: (line) => log.info(line, { from: "vigil-sensor" }),
   });
+  const metrics = options.metricsPort
+    ? serveMetrics(
+        options.metricsPort,
+        () => agentFamilies({ events, kernel, badFrames, spool, shipper }),
+        log,
+      )
+    : undefined;
   const lsm: Kernel = {
     available: () => sensorState()?.mode === "lsm",
     apply: (lines, generation) =>
@@ -112,7 +126,9 @@ export async function run(options: RunOptions): Promise<number> {
         timeoutMs: 10_000,
         idempotent: true,
       });
-      if (answer.status !== 200) log(`heartbeat refused (${answer.status}): ${answer.body.error}`);
+      if (answer.status !== 200) {
+        log.warn(`heartbeat refused (${answer.status}): ${answer.body.error}`, { status: answer.status });
+      }
     } catch {
       // the shipper reports an unreachable server
     }
@@ -138,7 +154,9 @@ export async function run(options: RunOptions): Promise<number> {
       refreshes = setInterval(() => void policies.refresh(), POLICY_REFRESH_MS);
     },
     (error) => {
-      log(error instanceof EnrollmentError ? error.message : `enrollment failed: ${(error as Error).stack}`);
+      log.error(
+        error instanceof EnrollmentError ? error.message : `enrollment failed: ${(error as Error).stack}`,
+      );
       refused = true;
       stop();
     },
@@ -155,7 +173,10 @@ export async function run(options: RunOptions): Promise<number> {
     shipping.then(() => true),
     new Promise((r) => setTimeout(r, 3000, false)),
   ]);
+  const metricsServer = await metrics;
+  metricsServer?.close();
+  metricsServer?.closeAllConnections();
   if (finished) spool.close();
-  log(`stopped: ${JSON.stringify({ events, shipped: shipper.stats.shipped, spool: spool.stats() })}`);
+  log.info("stopped", { events, shipped: shipper.stats.shipped, spool: spool.stats() });
   return refused ? 2 : code;
 }

@@ -1,5 +1,6 @@
 import type { VigilEvent } from "@vigil/events";
 import { LineWriter } from "../line-writer";
+import { textLog } from "../log";
 import { sensorBlocker } from "../preflight";
 import { streamEvents } from "../sensor/event-stream";
 
@@ -34,7 +35,7 @@ export async function tail(options: TailOptions): Promise<number> {
       if (options.json) out.bytes(line);
       else out.line(describe(JSON.parse(line.toString()) as VigilEvent));
     },
-    log: (line) => process.stderr.write(`vigil-agent: ${line}\n`),
+    log: textLog,
   });
 
   process.stdout.on("error", () => sensor.stop()); // a closed pipe (`| head`) ends the stream

@@ -1,4 +1,5 @@
 import type { PolicyBundle } from "@vigil/policy";
+import type { Log } from "../log";
 import type { ServerClient } from "../ship/server-client";
 import type { AppliedPolicies } from "./applied-policies";
 
@@ -11,7 +12,7 @@ const RETRY_MS = 5_000;
 export async function followPolicies(
   client: ServerClient,
   applied: AppliedPolicies,
-  log: (line: string) => void,
+  log: Log,
   stopped: () => boolean,
 ): Promise<void> {
   let asked: string | null = null; // the newest hash received, applied or not: not asked for again
@@ -24,9 +25,10 @@ export async function followPolicies(
         asked = bundle.hash;
         await applied.apply(bundle);
         const names = bundle.policies.map((p) => `${p.name}@${p.version}`).join(", ") || "none";
-        log(applied.error ? `policies not applied: ${applied.error}` : `policies applied: ${names}`);
+        if (applied.error) log.error(`policies not applied: ${applied.error}`, { hash: bundle.hash });
+        else log.info(`policies applied: ${names}`, { hash: bundle.hash });
       } else if (answer.status !== 304) {
-        log(`policies refused (${answer.status}): ${answer.body.error}`);
+        log.warn(`policies refused (${answer.status}): ${answer.body.error}`, { status: answer.status });
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     } catch {

@@ -2,6 +2,7 @@ import type { EventType, Host } from "@vigil/events";
 import type { KernelDecision, PolicyAckRecord } from "../decode/records";
 import { Enricher } from "../enrich";
 import { hostIdentity } from "../host";
+import type { Log } from "../log";
 import type { UserNames } from "../users";
 import { droppedWarning, KernelCounts } from "./kernel-counts";
 import { type RunningSensor, startSensor } from "./sensor";
@@ -13,7 +14,9 @@ export type EventStreamOptions = {
   onEvent: (type: EventType, line: Buffer, decision: KernelDecision) => void;
   /** The sensor's answer to a policy generation. */
   onPolicyAck?: (ack: PolicyAckRecord) => void;
-  log: (line: string) => void;
+  log: Log;
+  /** A line the sensor wrote on its stderr (its mode and why, load errors); by default passed on as it is. */
+  sensorLine?: (line: string) => void;
 };
 
 export type EventStream = {
@@ -40,7 +43,7 @@ export function streamEvents(options: EventStreamOptions): EventStream {
     onRecord: (record) => {
       if (record.kind === "stats") {
         const fresh = kernel.update(record);
-        if (fresh > 0n) options.log(droppedWarning(fresh));
+        if (fresh > 0n) options.log.warn(droppedWarning(fresh), { dropped: Number(fresh) });
       }
       if (record.kind === "hello") {
         state = { mode: record.mode, reason: record.reason };
@@ -54,9 +57,9 @@ export function streamEvents(options: EventStreamOptions): EventStream {
     },
     onBadFrame: (error) => {
       badFrames += 1;
-      options.log(`skipped a bad record: ${error}`);
+      options.log.warn(`skipped a bad record: ${error}`);
     },
-    onLog: (line) => process.stderr.write(`${line}\n`),
+    onLog: options.sensorLine ?? ((line) => process.stderr.write(`${line}\n`)),
   });
   return {
     host,

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
 import type { Host } from "@vigil/events";
+import type { Log } from "../log";
 import type { ServerAnswer, ServerClient } from "./server-client";
 
 export const agentVersion = "0.1.0";
@@ -28,7 +29,7 @@ export async function credentialFor(options: {
   enrollToken?: string;
   host: Host;
   client: ServerClient;
-  log: (line: string) => void;
+  log: Log;
   stopped: () => boolean;
 }): Promise<string | null> {
   const path = join(options.dataDir, "agent.json");
@@ -60,7 +61,7 @@ export async function credentialFor(options: {
     try {
       answer = await options.client.post("/api/agent/v1/enroll", request);
     } catch (error) {
-      options.log(`enrollment: cannot reach ${options.server} (${(error as Error).message}); retrying`);
+      options.log.warn(`enrollment: cannot reach ${options.server} (${(error as Error).message}); retrying`);
       await new Promise((resolve) => setTimeout(resolve, delay).unref()); // a stopping agent does not wait for it
       continue;
     }
@@ -73,13 +74,15 @@ export async function credentialFor(options: {
       };
       writeFileSync(`${path}.tmp`, JSON.stringify(saved), { mode: 0o600 });
       renameSync(`${path}.tmp`, path);
-      options.log(`enrolled with ${options.server} as agent ${saved.agentId}`);
+      options.log.info(`enrolled with ${options.server} as agent ${saved.agentId}`, {
+        agentId: saved.agentId,
+      });
       return saved.credential;
     }
     if (answer.status < 500 && answer.status !== 429) {
       throw new EnrollmentError(`the server refused enrollment (${answer.status}): ${answer.body.error}`);
     }
-    options.log(`enrollment: the server answered ${answer.status}; retrying`);
+    options.log.warn(`enrollment: the server answered ${answer.status}; retrying`, { status: answer.status });
     await new Promise((resolve) => setTimeout(resolve, delay).unref()); // a stopping agent does not wait for it
   }
   return null;

@@ -1,13 +1,21 @@
+import { Histogram } from "@vigil/observability";
+import type { Log } from "../log";
 import type { ServerClient } from "./server-client";
 import type { Spool, SpoolBatch } from "./spool";
 
 export type ShipperStats = {
   shipped: number;
   rejected: number;
+  /** batches the server stored */
+  batches: number;
+  /** attempts that did not store a batch: unreachable, refused, busy, or too large (retried smaller) */
+  failedBatches: number;
   lastError: string | null;
 };
 
 const MAX_BACKOFF_MS = 30_000;
+/** From the spool's flush (0.2 s) through a busy server's backoff (up to 30 s) to a server that was away for hours. */
+const LATENCY_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14_400];
 
 /**
  * Sends the spool's oldest events to the server, one batch at a time, and deletes them once stored. Down,
@@ -15,7 +23,9 @@ const MAX_BACKOFF_MS = 30_000;
  * spool before the server has it.
  */
 export class Shipper {
-  readonly stats: ShipperStats = { shipped: 0, rejected: 0, lastError: null };
+  readonly stats: ShipperStats = { shipped: 0, rejected: 0, batches: 0, failedBatches: 0, lastError: null };
+  /** Seconds from an event's spooling to the server's answer that it is stored. */
+  readonly latency = new Histogram(LATENCY_SECONDS);
   private maxEvents = 5000;
   private backoffMs = 0;
   private stopped = false;
@@ -25,7 +35,7 @@ export class Shipper {
   constructor(
     private readonly spool: Spool,
     private readonly client: ServerClient,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
   ) {}
 
   /** New events are in the spool: ship now if idle (a backoff is not cut short). */
@@ -63,10 +73,11 @@ export class Shipper {
     if (status === 200) {
       const rejected = (reply.rejected as { index: number; reason: string }[] | undefined) ?? [];
       for (const r of rejected.slice(0, 5))
-        this.log(`the server refused event ${batch.firstSeq + r.index}: ${r.reason}`);
+        this.log.warn(`the server refused event ${batch.firstSeq + r.index}: ${r.reason}`);
       this.stats.shipped += Number(reply.accepted ?? 0);
       this.stats.rejected += rejected.length;
-      this.spool.ack(batch);
+      this.stats.batches += 1;
+      for (const { ageMs, events } of this.spool.ack(batch)) this.latency.observe(ageMs / 1000, events);
       this.backoffMs = 0;
       this.stats.lastError = null;
       this.maxEvents = Math.min(5000, this.maxEvents * 2);
@@ -74,14 +85,16 @@ export class Shipper {
     }
     if (status === 413 || (status === 400 && batch.events.length > 1)) {
       this.maxEvents = Math.max(1, Math.floor(batch.events.length / 2));
-      this.log(
+      this.stats.failedBatches += 1;
+      this.log.warn(
         `the server refused a batch of ${batch.events.length} (${status}: ${reply.error}); trying ${this.maxEvents}`,
       );
       return 0;
     }
     if (status === 400) {
-      this.log(`the server refused event ${batch.firstSeq} (${reply.error}); dropping it`);
+      this.log.warn(`the server refused event ${batch.firstSeq} (${reply.error}); dropping it`);
       this.stats.rejected += 1;
+      this.stats.failedBatches += 1;
       this.spool.ack(batch);
       return 0;
     }
@@ -98,7 +111,8 @@ export class Shipper {
   }
 
   private failed(reason: string, atLeastMs = 0): number {
-    if (reason !== this.stats.lastError) this.log(`${reason}; retrying`);
+    this.stats.failedBatches += 1;
+    if (reason !== this.stats.lastError) this.log.warn(`${reason}; retrying`);
     this.stats.lastError = reason;
     this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(500, this.backoffMs * 2));
     return Math.max(atLeastMs, this.backoffMs * (0.5 + Math.random() / 2));

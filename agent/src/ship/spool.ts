@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { type AckedAges, SpoolAges } from "./spool-ages";
 
 export type SpoolBatch = { firstSeq: number; lastSeq: number; events: string[]; bytes: number };
 
@@ -14,6 +15,7 @@ export class Spool {
   readonly stream: string;
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string]>;
+  private readonly ages = new SpoolAges();
   private readonly oldest: Database.Statement<[number], { seq: number; json: string }>;
   private readonly deleteUpTo: Database.Statement<[number]>;
   private readonly setMeta: Database.Statement<[string, string]>;
@@ -56,14 +58,16 @@ export class Spool {
   }
 
   /** Commits events (JSON texts) in one transaction; returns how many old events made room for them. */
-  append(events: string[]): number {
+  append(events: string[], nowMs = Date.now()): number {
     if (events.length === 0) return 0;
+    let lastSeq = 0;
     this.db.transaction(() => {
       for (const json of events) {
-        this.insert.run(json);
+        lastSeq = Number(this.insert.run(json).lastInsertRowid);
         this.bytes += json.length;
       }
     })();
+    this.ages.appended(lastSeq - events.length + 1, lastSeq, nowMs);
     this.depth += events.length;
     return this.bytes > this.maxBytes ? this.dropOldest() : 0;
   }
@@ -84,11 +88,12 @@ export class Spool {
     return { firstSeq: first.seq, lastSeq: first.seq + events.length - 1, events, bytes };
   }
 
-  /** The server stored everything up to `lastSeq`. */
-  ack(batch: SpoolBatch): void {
+  /** The server stored everything up to `lastSeq`; returns how long those events waited here (since this start). */
+  ack(batch: SpoolBatch, nowMs = Date.now()): AckedAges {
     this.deleteUpTo.run(batch.lastSeq);
     this.depth = Math.max(0, this.depth - batch.events.length);
     this.bytes = Math.max(0, this.bytes - batch.bytes);
+    return this.ages.acked(batch.firstSeq, batch.lastSeq, nowMs);
   }
 
   stats(): { depth: number; bytes: number; dropped: number } {

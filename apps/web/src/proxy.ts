@@ -28,6 +28,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Pages only: the APIs answer JSON, and static assets carry no markup of ours.
-  matcher: [{ source: "/((?!api/|_next/static|_next/image|favicon.ico).*)" }],
+  // Pages only: the APIs answer JSON, /metrics text, and static assets carry no markup of ours.
+  matcher: [{ source: "/((?!api/|metrics$|_next/static|_next/image|favicon.ico).*)" }],
 };

@@ -184,6 +184,9 @@ describe("the agent API refuses bad input clearly and keeps serving", () => {
         .get(),
     );
     expect(stored).toEqual({ n: 4000, ids: 4000 });
+    const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${data.apiToken}` } });
+    const counted = /^vigil_ingest_batches_busy_total (\d+)$/m.exec(await metrics.text())?.[1];
+    expect(Number(counted)).toBeGreaterThanOrEqual(busy.length); // retries may have been refused too
   });
 
   it("publishes the policy format's JSON Schema for editors", async () => {

@@ -1,5 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { DomainError, tooLarge } from "@vigil/api";
+import { log } from "./log";
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
@@ -22,7 +23,7 @@ export function errorResponse(error: unknown): Response {
       { "retry-after": "5" },
     );
   }
-  console.error("vigil: internal error:", error);
+  log.error({ err: error }, "internal error");
   return json(500, { error: "internal error (logged on the server)" });
 }
 

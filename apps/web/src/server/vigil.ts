@@ -1,12 +1,14 @@
 import { join } from "node:path";
-import { checkHostHealth, Ingest, pruneAlertEvents, retentionSetting } from "@vigil/api";
+import { AlertDelivery, checkHostHealth, Ingest, pruneAlertEvents, retentionSetting } from "@vigil/api";
 import { openStore, pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
 import { env } from "../env";
+import { log } from "./log";
 
 type Vigil = { store: Store; ingest: Ingest };
 
 const RETENTION_EVERY_MS = 60_000;
 const HOST_HEALTH_EVERY_MS = 15_000;
+const DELIVERY_EVERY_MS = 5_000;
 const DAY_MS = 24 * 3600 * 1000;
 
 /** What admins set in the console, else the environment's defaults; read at every run, so a change applies soon. */
@@ -40,7 +42,7 @@ function start(): Vigil {
           await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
         }
       })
-      .catch((error) => console.error("vigil: retention failed:", error))
+      .catch((error) => log.error({ err: error }, "retention failed"))
       .finally(() => {
         pruning = false;
       });
@@ -49,9 +51,24 @@ function start(): Vigil {
     try {
       checkHostHealth(store);
     } catch (error) {
-      console.error("vigil: host health check failed:", error);
+      log.error({ err: error }, "host health check failed");
     }
   }, HOST_HEALTH_EVERY_MS).unref();
+  const delivery = new AlertDelivery(store);
+  let lastDeliveryError = "";
+  setInterval(() => {
+    delivery
+      .run()
+      .then(() => {
+        // Said once per new failure, not every 5 s while a receiver is down.
+        const error = delivery.lastError ? `${delivery.lastError.target}: ${delivery.lastError.message}` : "";
+        if (error && error !== lastDeliveryError)
+          log.warn({ target: delivery.lastError?.target }, `alert delivery failed: ${error}`);
+        lastDeliveryError = error;
+        delivery.lastError = null;
+      })
+      .catch((error) => log.error({ err: error }, "alert delivery failed"));
+  }, DELIVERY_EVERY_MS).unref();
   return { store, ingest };
 }
 

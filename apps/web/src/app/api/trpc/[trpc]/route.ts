@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter, SignInThrottle } from "@vigil/api";
 import { actorOf, sourceOf } from "@/server/actor";
+import { log } from "@/server/log";
 import { sessionCookieWriter } from "@/server/session-cookie";
 import { vigil } from "@/server/vigil";
 
@@ -28,7 +29,7 @@ const handler = (request: Request) =>
     },
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR")
-        console.error(`vigil: ${path ?? "trpc"} failed:`, error.cause ?? error);
+        log.error({ err: error.cause ?? error, procedure: path ?? null }, "procedure failed");
     },
   });
 

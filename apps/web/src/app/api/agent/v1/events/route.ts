@@ -1,5 +1,6 @@
 import { authenticateAgent, bearer, retryLater } from "@vigil/api";
 import { errorResponse, json, parseBody, readBody } from "@/server/http";
+import { ingestMetrics } from "@/server/ingest-metrics";
 import { BodyLimiter } from "@/server/load";
 import { vigil } from "@/server/vigil";
 
@@ -9,14 +10,20 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const bodies = new BodyLimiter();
 
 export async function POST(request: Request): Promise<Response> {
+  const started = performance.now();
+  const metrics = ingestMetrics();
   try {
     if (bodies.full()) throw retryLater("the server is receiving too many batches at once: retry later");
     const { store, ingest } = vigil();
     const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
     const encoding = request.headers.get("content-encoding");
     const raw = await bodies.read(() => readBody(request, MAX_BODY_BYTES));
-    return json(200, ingest.ingest(agent, parseBody(raw, encoding, MAX_BODY_BYTES)));
+    const result = ingest.ingest(agent, parseBody(raw, encoding, MAX_BODY_BYTES));
+    metrics.stored(result, (performance.now() - started) / 1000);
+    return json(200, result);
   } catch (error) {
-    return errorResponse(error);
+    const response = errorResponse(error);
+    if (response.status === 503) metrics.refusedBusy++;
+    return response;
   }
 }

@@ -1,0 +1,4 @@
+export * from "./exposition";
+export * from "./histogram";
+export * from "./log";
+export * from "./process";
