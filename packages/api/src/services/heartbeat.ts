@@ -43,11 +43,16 @@ export function recordHeartbeat(
     throw badRequest(`not a heartbeat: ${describeIssues(parsed.error, "(heartbeat)")}`);
   }
   const beat = parsed.data;
+  // One transaction: a commit costs more than these few rows, and a heartbeat comes from every host every 10 s.
+  store.sqlite.transaction(() => record(store, agent.hostId, beat, nowMs))();
+}
+
+function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): void {
   const mode = beat.sensor?.mode ?? null;
   const before = store.db
     .select({ mode: hosts.sensorMode, lsmLostMs: hosts.lsmLostMs })
     .from(hosts)
-    .where(eq(hosts.id, agent.hostId))
+    .where(eq(hosts.id, hostId))
     .get();
   // A host that could enforce and now only observes is flagged until its sensor runs in lsm mode again. While an
   // agent starts, its sensor is not reported yet: the mode before is the last one a heartbeat gave.
@@ -56,7 +61,7 @@ export function recordHeartbeat(
     store.db
       .select({ mode: hostSamples.sensorMode })
       .from(hostSamples)
-      .where(and(eq(hostSamples.hostId, agent.hostId), isNotNull(hostSamples.sensorMode)))
+      .where(and(eq(hostSamples.hostId, hostId), isNotNull(hostSamples.sensorMode)))
       .orderBy(desc(hostSamples.minute))
       .limit(1)
       .get()?.mode;
@@ -70,7 +75,7 @@ export function recordHeartbeat(
   const sample = { sensorMode: mode, drops, spoolDepth: beat.spool.depth };
   store.db
     .insert(hostSamples)
-    .values({ hostId: agent.hostId, minute: Math.floor(nowMs / 60_000), ...sample })
+    .values({ hostId: hostId, minute: Math.floor(nowMs / 60_000), ...sample })
     .onConflictDoUpdate({ target: [hostSamples.hostId, hostSamples.minute], set: sample })
     .run();
   store.db
@@ -90,6 +95,6 @@ export function recordHeartbeat(
       policyStatus: beat.policies ?? null,
       lastSeenMs: nowMs,
     })
-    .where(eq(hosts.id, agent.hostId))
+    .where(eq(hosts.id, hostId))
     .run();
 }
