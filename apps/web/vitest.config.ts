@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "server/**/*.test.ts", "test/**/*.test.ts"],
     // Each file starts real servers and agents, and the kernel tests count events host-wide: one file at a time.
     fileParallelism: false,
     testTimeout: 300_000,

@@ -13,6 +13,7 @@ const { values } = parseArgs({
     "lsm-share": { type: "string", default: "0.5" },
     "ship-s": { type: "string", default: "1" },
     "heartbeat-s": { type: "string", default: "10" },
+    json: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -26,7 +27,9 @@ Simulates many hosts speaking the real agent protocol (enroll, events, heartbeat
   --duration S        stop after S seconds (default: run until Ctrl-C)
   --prefix P          host names P-0001, P-0002, ... (default sim)
   --lsm-share F       the share of hosts that report lsm mode, 0-1 (default 0.5)
-  --ship-s S          seconds between a host's shipments (default 1); --heartbeat-s S (default 10)`;
+  --ship-s S          seconds between a host's shipments (default 1); --heartbeat-s S (default 10)
+  --json              also print the totals as one JSON object per line on stdout (every 10 s, on SIGUSR2 after
+                      forgetting the latencies measured so far, and at the end)`;
 
 const numbers = {
   hosts: Number(values.hosts),
@@ -53,6 +56,15 @@ const fleet = await SimulatedFleet.start({
 const started = Date.now();
 const report = () => {
   const t = fleet.totals();
+  if (values.json) {
+    const { batchMs, freshnessMs, ...counts } = t;
+    const line = {
+      ...counts,
+      batchP95Ms: percentile(batchMs, 95),
+      freshnessP99Ms: percentile(freshnessMs, 99),
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
   const seconds = (Date.now() - started) / 1000;
   console.error(
     `fleet-sim: ${t.accepted.toLocaleString()} events accepted (${Math.round(t.accepted / seconds).toLocaleString()}/s), ` +
@@ -67,6 +79,10 @@ const stop = async () => {
   report();
   process.exit(0);
 };
+process.on("SIGUSR2", () => {
+  fleet.resetLatencies();
+  report();
+});
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 if (values.duration) setTimeout(stop, Number(values.duration) * 1000);

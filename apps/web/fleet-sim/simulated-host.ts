@@ -141,7 +141,8 @@ export class SimulatedHost {
         const response = await this.post("/api/agent/v1/events", new Uint8Array(body), true);
         const answer = (await response.json()) as { accepted?: number };
         if (response.status === 503) {
-          this.stats.retries++; // busy: the same batch again at the next shipment
+          this.stats.retries++; // busy: the same batch again once the server's wait is over
+          await sleep(Number(response.headers.get("retry-after") ?? 1) * 1000, signal);
           continue;
         }
         if (!response.ok) throw new Error(`events refused (${response.status}): ${JSON.stringify(answer)}`);

@@ -6,6 +6,7 @@ import next from "next";
 import { log } from "../src/server/log";
 import { vigil } from "../src/server/vigil";
 import { agentRoute, serve } from "./agent-routes";
+import { Overload } from "./overload";
 
 const started = performance.now();
 const { values } = parseArgs({
@@ -25,10 +26,24 @@ const app = next({ dev: false, dir: join(import.meta.dirname, ".."), hostname: v
 const handle = app.getRequestHandler();
 await app.prepare();
 
+// When the event loop is late by 100 ms on average over a second, the server is behind: new event batches are
+// answered "retry later" at once (agents keep them spooled) so that heartbeats, policies and the console keep
+// being answered.
+const overload = new Overload(100);
+setInterval(() => overload.check(), 1000).unref();
+
 const server = createServer((req, res) => {
   const route = agentRoute(req);
   if (route === null) {
     void handle(req, res);
+  } else if (overload.overloaded && req.url === "/api/agent/v1/events") {
+    req.resume();
+    res
+      .writeHead(503, {
+        "content-type": "application/json",
+        "retry-after": String(2 + Math.floor(Math.random() * 4)),
+      })
+      .end('{"error":"the server is behind: keep the events and retry later"}');
   } else if (route === "method not allowed") {
     res.writeHead(405, { "content-type": "application/json" }).end('{"error":"method not allowed"}');
   } else {
@@ -39,6 +54,9 @@ const server = createServer((req, res) => {
     });
   }
 });
+// Longer than the agents' and browsers' idle connections, so that the server never closes one a client is reusing.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 server.listen(port, values.hostname, () => {
   console.log(`▲ Vigil on http://${values.hostname}:${port}`);
   console.log(`✓ Ready in ${Math.round(performance.now() - started)}ms`);
