@@ -136,45 +136,25 @@ export function FleetView() {
               on={false}
               onClick={() => filter({ status: undefined, mode: undefined, fellBack: undefined })}
             />
-            <Count
-              label="online"
-              tone="good"
-              n={data.counts.status.online}
-              on={filters.status === "online"}
-              onClick={() => toggle("status", "online")}
-            />
-            <Count
-              label="stale"
-              tone="warn"
-              n={data.counts.status.stale}
-              on={filters.status === "stale"}
-              onClick={() => toggle("status", "stale")}
-            />
-            <Count
-              label="offline"
-              tone="bad"
-              n={data.counts.status.offline}
-              on={filters.status === "offline"}
-              onClick={() => toggle("status", "offline")}
-            />
-            <Count
-              label="lsm · enforce"
-              n={data.counts.mode.lsm}
-              on={filters.mode === "lsm"}
-              onClick={() => toggle("mode", "lsm")}
-            />
-            <Count
-              label="tracepoint · observe"
-              n={data.counts.mode.tracepoint}
-              on={filters.mode === "tracepoint"}
-              onClick={() => toggle("mode", "tracepoint")}
-            />
-            <Count
-              label="no sensor"
-              n={data.counts.mode.none}
-              on={filters.mode === "none"}
-              onClick={() => toggle("mode", "none")}
-            />
+            {(["online", "stale", "offline"] as const).map((status) => (
+              <Count
+                key={status}
+                label={status}
+                tone={{ online: "good", stale: "warn", offline: "bad" }[status]}
+                n={data.counts.status[status]}
+                on={filters.status === status}
+                onClick={() => toggle("status", status)}
+              />
+            ))}
+            {(["lsm", "tracepoint", "none"] as const).map((mode) => (
+              <Count
+                key={mode}
+                label={{ lsm: "lsm · enforce", tracepoint: "tracepoint · observe", none: "no sensor" }[mode]}
+                n={data.counts.mode[mode]}
+                on={filters.mode === mode}
+                onClick={() => toggle("mode", mode)}
+              />
+            ))}
             <Count
               label="fell back from lsm"
               tone={data.counts.fellBack > 0 ? "bad" : ""}
