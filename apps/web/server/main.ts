@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import next from "next";
+import { MAX_BATCH_BYTES } from "../src/server/load";
 import { log } from "../src/server/log";
 import { vigil } from "../src/server/vigil";
 import { agentRoute, serve } from "./agent-routes";
@@ -26,7 +27,7 @@ const app = next({ dev: false, dir: join(import.meta.dirname, ".."), hostname: v
 const handle = app.getRequestHandler();
 await app.prepare();
 
-// When the event loop is late by 100 ms on average over a second, the server is behind: new event batches are
+// When the event loop is late by 100 ms on average two seconds running, the server is behind: new event batches are
 // answered "retry later" at once (agents keep them spooled) so that heartbeats, policies and the console keep
 // being answered.
 const overload = new Overload(100);
@@ -36,7 +37,11 @@ const server = createServer((req, res) => {
   const route = agentRoute(req);
   if (route === null) {
     void handle(req, res);
-  } else if (overload.overloaded && req.url === "/api/agent/v1/events") {
+  } else if (
+    overload.overloaded &&
+    req.url === "/api/agent/v1/events" &&
+    Number(req.headers["content-length"] ?? 0) <= MAX_BATCH_BYTES // one too large gets its 413 either way
+  ) {
     req.resume();
     res
       .writeHead(503, {

@@ -1,11 +1,12 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
 /**
- * Whether the server is behind: the event loop late by more than `thresholdMs` on average over the last second
- * (a single long checkpoint or collection does not count). `mean` reads the delay monitor in nanoseconds.
+ * Whether the server is behind: the event loop late by more than `thresholdMs` on average over each of the last
+ * two seconds (one long checkpoint, collection or batch does not count). `mean` reads the delay in nanoseconds.
  */
 export class Overload {
   overloaded = false;
+  private lateSeconds = 0;
 
   constructor(
     private readonly thresholdMs: number,
@@ -14,7 +15,8 @@ export class Overload {
 
   /** Called once a second. */
   check(): boolean {
-    this.overloaded = this.delay.mean / 1e6 > this.thresholdMs;
+    this.lateSeconds = this.delay.mean / 1e6 > this.thresholdMs ? this.lateSeconds + 1 : 0;
+    this.overloaded = this.lateSeconds >= 2;
     this.delay.reset();
     return this.overloaded;
   }

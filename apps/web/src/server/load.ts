@@ -1,3 +1,6 @@
+/** The largest event batch body the agent API takes (before and after gunzip). */
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
 /**
  * Requests of the agent API reading their bodies at once: each may hold up to 16 MiB, so past `maxReading` the
  * server answers "retry later" (agents keep the events spooled) rather than let memory grow without bound.

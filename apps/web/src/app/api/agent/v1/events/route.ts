@@ -1,12 +1,11 @@
 import { authenticateAgent, bearer, retryLater } from "@vigil/api";
 import { errorResponse, json, parseBody, readBody } from "@/server/http";
 import { ingestMetrics } from "@/server/ingest-metrics";
-import { BodyLimiter } from "@/server/load";
+import { BodyLimiter, MAX_BATCH_BYTES } from "@/server/load";
 import { vigil } from "@/server/vigil";
 
 export const dynamic = "force-dynamic";
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const bodies = new BodyLimiter();
 
 export async function POST(request: Request): Promise<Response> {
@@ -17,8 +16,8 @@ export async function POST(request: Request): Promise<Response> {
     const { store, ingest } = vigil();
     const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
     const encoding = request.headers.get("content-encoding");
-    const raw = await bodies.read(() => readBody(request, MAX_BODY_BYTES));
-    const result = ingest.ingest(agent, parseBody(raw, encoding, MAX_BODY_BYTES));
+    const raw = await bodies.read(() => readBody(request, MAX_BATCH_BYTES));
+    const result = ingest.ingest(agent, parseBody(raw, encoding, MAX_BATCH_BYTES));
     metrics.stored(result, (performance.now() - started) / 1000);
     return json(200, result);
   } catch (error) {
