@@ -28,14 +28,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
-/** The Next.js server is a child of the vigil-server script's `next start`: the node process listening on the port. */
-function serverPid(port: number): number {
-  const out = execFileSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" });
-  const pid = /pid=(\d+)/.exec(out)?.[1];
-  if (!pid) throw new Error(`no process listens on port ${port}`);
-  return Number(pid);
-}
-
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
 
@@ -97,7 +89,7 @@ const base = `http://127.0.0.1:${port}`;
 const server = await startServer(data.dir, port);
 let fleet: ReturnType<typeof startFleet> | undefined;
 try {
-  const pid = serverPid(port);
+  const pid = server.child.pid as number;
   log(
     `bench:fleet: ${hosts} simulated hosts at ${rate} events/s each (${(hosts * rate).toLocaleString()}/s in all)`,
   );

@@ -1,4 +1,4 @@
-import { type HostOptions, SimulatedHost } from "./simulated-host";
+import { type HostOptions, type HostStats, SimulatedHost } from "./simulated-host";
 
 export type FleetOptions = Omit<HostOptions, "machineId" | "name" | "mode"> & {
   hosts: number;
@@ -9,15 +9,7 @@ export type FleetOptions = Omit<HostOptions, "machineId" | "name" | "mode"> & {
   progress?: (line: string) => void;
 };
 
-export type FleetTotals = {
-  hosts: number;
-  accepted: number;
-  backlog: number;
-  retries: number;
-  failures: number;
-  batchMs: number[];
-  freshnessMs: number[];
-};
+export type FleetTotals = Omit<HostStats, "appliedHash"> & { hosts: number };
 
 /** Many simulated hosts, enrolled a few at a time, then all running until `stop`. */
 export class SimulatedFleet {

@@ -127,7 +127,8 @@ export class AlertDelivery {
         .prepare("SELECT coalesce(max(id), 0) FROM alerts")
         .pluck()
         .get() as number;
-      const cursors = this.cursors();
+      const before = this.cursors();
+      const cursors = { ...before };
       for (const target of ["webhook", "syslog"] as const) {
         if (!config[target]) {
           cursors[target] = -1; // not configured: when it is, it starts from then
@@ -136,7 +137,7 @@ export class AlertDelivery {
         if (cursors[target] < 0) cursors[target] = newest;
         sent[target] = await this.deliver(target, config, cursors, nowMs);
       }
-      this.save(cursors, nowMs);
+      if (cursors.webhook !== before.webhook || cursors.syslog !== before.syslog) this.save(cursors, nowMs);
       return sent;
     } finally {
       this.running = false;

@@ -1,5 +1,12 @@
 import { type HostRow, hosts, type Store } from "@vigil/db";
-import { defaultFleetSetting, fleetSetting, type HostStatus, hostStatus } from "./fleet-status";
+import { eq } from "drizzle-orm";
+import {
+  defaultFleetSetting,
+  type FleetSetting,
+  fleetSetting,
+  type HostStatus,
+  hostStatus,
+} from "./fleet-status";
 import { BundlePlanner } from "./policy-bundle";
 
 /** in sync: the host applies the bundle meant for it; pending: not yet; failed: it refused it (see error). */
@@ -73,28 +80,38 @@ export type FleetPage = {
 
 const statusOrder: Record<HostStatus, number> = { offline: 0, stale: 1, online: 2 };
 
-/** Every host as the fleet page shows it: status from the last heartbeat, policy state from the bundle meant for it. */
-export function fleetHosts(store: Store, nowMs: number): FleetHost[] {
+/**
+ * Every host (or the one with `id`) as the fleet page shows it: status from the last heartbeat, policy state from
+ * the bundle meant for it.
+ */
+export function fleetHosts(store: Store, nowMs: number, id?: number): FleetHost[] {
   const setting = fleetSetting(store) ?? defaultFleetSetting;
   const planner = new BundlePlanner(store);
-  return store.db
-    .select()
-    .from(hosts)
-    .all()
-    .map((row) => toFleetHost(row, planner, setting, nowMs));
+  const rows = store.db.select().from(hosts);
+  return (id === undefined ? rows.all() : rows.where(eq(hosts.id, id)).all()).map((row) =>
+    toFleetHost(row, planner, setting, nowMs),
+  );
 }
 
-function toFleetHost(
-  row: HostRow,
-  planner: BundlePlanner,
-  setting: typeof defaultFleetSetting,
-  nowMs: number,
-): FleetHost {
+function toFleetHost(row: HostRow, planner: BundlePlanner, setting: FleetSetting, nowMs: number): FleetHost {
   const bundle = planner.bundleFor(row);
   const reported = row.policyStatus;
   const state: PolicyState =
     reported?.hash === bundle.hash ? "in sync" : reported?.error ? "failed" : "pending";
-  const drops = Object.values((row.health?.drops ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+  return {
+    ...hostFacts(row, setting, nowMs),
+    policy: {
+      state,
+      applied: reported?.applied ?? [],
+      expected: bundle.policies.map(({ name, version }) => ({ name, version })),
+      error: state === "failed" ? (reported?.error ?? null) : null,
+      enforcing: reported?.enforcing ?? false,
+    },
+  };
+}
+
+/** What a host's row and its last heartbeat say, without its policy state (which needs the policies). */
+export function hostFacts(row: HostRow, setting: FleetSetting, nowMs: number): Omit<FleetHost, "policy"> {
   return {
     id: row.id,
     machineId: row.machineId,
@@ -109,14 +126,7 @@ function toFleetHost(
     sensorMode: row.sensorMode,
     sensorReason: row.sensorReason,
     lsmLostMs: row.lsmLostMs,
-    policy: {
-      state,
-      applied: reported?.applied ?? [],
-      expected: bundle.policies.map(({ name, version }) => ({ name, version })),
-      error: state === "failed" ? (reported?.error ?? null) : null,
-      enforcing: reported?.enforcing ?? false,
-    },
-    drops,
+    drops: Object.values((row.health?.drops ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0),
     spoolDepth: row.spoolDepth ?? 0,
   };
 }

@@ -2,11 +2,11 @@ import { agents, hosts, type Store } from "@vigil/db";
 import { eq, isNull } from "drizzle-orm";
 import { AlertRecorder } from "./alerts";
 import type { Detection } from "./detections";
-import { type FleetHost, fleetHosts } from "./fleet";
+import { type FleetHost, hostFacts } from "./fleet";
 import { defaultFleetSetting, type FleetSetting, fleetSetting } from "./fleet-status";
 
 type HostRule = Pick<Detection, "rule" | "severity" | "title"> & {
-  wrong: (host: FleetHost, setting: FleetSetting) => boolean;
+  wrong: (host: Omit<FleetHost, "policy">, setting: FleetSetting) => boolean;
 };
 
 /** What can be wrong with a host that no event shows. Each is raised once per episode, and clears on recovery. */
@@ -52,18 +52,12 @@ export function checkHostHealth(store: Store, nowMs = Date.now()): { host: strin
       .all()
       .map((a) => a.hostId),
   );
-  const raisedBefore = new Map(
-    store.db
-      .select({ id: hosts.id, alerts: hosts.healthAlerts })
-      .from(hosts)
-      .all()
-      .map((h) => [h.id, h.alerts]),
-  );
   const raised: { host: string; rule: string }[] = [];
   store.sqlite.transaction(() => {
-    for (const host of fleetHosts(store, nowMs)) {
+    for (const row of store.db.select().from(hosts).all()) {
+      const host = hostFacts(row, setting, nowMs);
       if (!watched.has(host.id) || host.agentVersion === null) continue;
-      const before = raisedBefore.get(host.id) ?? [];
+      const before = row.healthAlerts;
       const now = hostRules.filter((r) => r.wrong(host, setting)).map((r) => r.rule);
       for (const rule of hostRules) {
         if (!now.includes(rule.rule) || before.includes(rule.rule)) continue;

@@ -13,7 +13,7 @@ export type HostDetail = {
 };
 
 export function hostDetail(store: Store, hostId: number, nowMs = Date.now()): HostDetail {
-  const host = fleetHosts(store, nowMs).find((h) => h.id === hostId);
+  const [host] = fleetHosts(store, nowMs, hostId);
   if (!host) throw notFound(`no host with id ${hostId}`);
   const enrolled = store.db
     .select({

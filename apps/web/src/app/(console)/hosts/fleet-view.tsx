@@ -11,6 +11,20 @@ type Sort = "name" | "status" | "lastSeen" | "mode" | "agentVersion" | "kernel" 
 type Mode = "lsm" | "tracepoint" | "none";
 type Filters = { q: string; status?: HostStatus; mode?: Mode; fellBack?: boolean };
 const PAGE = 100;
+/** The table's columns, and what sorts by each (the others do not sort). */
+const columns: [string, Sort | null][] = [
+  ["Host", "name"],
+  ["Labels", null],
+  ["Status", "status"],
+  ["Sensor", "mode"],
+  ["Policies", null],
+  ["Events/min", null],
+  ["Drops", "drops"],
+  ["Spool", "spool"],
+  ["Agent", "agentVersion"],
+  ["Kernel", "kernel"],
+  ["Last seen", "lastSeen"],
+];
 
 function Count(props: { label: string; n: number; on: boolean; onClick: () => void; tone?: string }) {
   return (
@@ -193,65 +207,20 @@ export function FleetView() {
           <table className="events plain hosts">
             <thead>
               <tr>
-                <SortHeader
-                  label="Host"
-                  sort="name"
-                  current={sort.by}
-                  descending={sort.descending}
-                  onSort={onSort}
-                />
-                <th>Labels</th>
-                <SortHeader
-                  label="Status"
-                  sort="status"
-                  current={sort.by}
-                  descending={sort.descending}
-                  onSort={onSort}
-                />
-                <SortHeader
-                  label="Sensor"
-                  sort="mode"
-                  current={sort.by}
-                  descending={sort.descending}
-                  onSort={onSort}
-                />
-                <th>Policies</th>
-                <th>Events/min</th>
-                <SortHeader
-                  label="Drops"
-                  sort="drops"
-                  current={sort.by}
-                  descending={sort.descending}
-                  onSort={onSort}
-                />
-                <SortHeader
-                  label="Spool"
-                  sort="spool"
-                  current={sort.by}
-                  descending={sort.descending}
-                  onSort={onSort}
-                />
-                <SortHeader
-                  label="Agent"
-                  sort="agentVersion"
-                  current={sort.by}
-                  descending={sort.descending}
-                  onSort={onSort}
-                />
-                <SortHeader
-                  label="Kernel"
-                  sort="kernel"
-                  current={sort.by}
-                  descending={sort.descending}
-                  onSort={onSort}
-                />
-                <SortHeader
-                  label="Last seen"
-                  sort="lastSeen"
-                  current={sort.by}
-                  descending={sort.descending}
-                  onSort={onSort}
-                />
+                {columns.map(([label, by]) =>
+                  by ? (
+                    <SortHeader
+                      key={label}
+                      label={label}
+                      sort={by}
+                      current={sort.by}
+                      descending={sort.descending}
+                      onSort={onSort}
+                    />
+                  ) : (
+                    <th key={label}>{label}</th>
+                  ),
+                )}
               </tr>
             </thead>
             <tbody>

@@ -1,21 +1,10 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { parseLabels } from "@/components/labels";
 import { printable } from "@/components/printable";
 import { useTRPC } from "@/trpc/react";
 import { minuteUtc, NewToken, RevokeCell } from "../token-parts";
-
-/** "env=prod, team=web" as labels; a part without "=" is reported, not dropped. */
-function parseLabels(text: string): Record<string, string> | string {
-  const labels: Record<string, string> = {};
-  for (const part of text.split(",").map((p) => p.trim())) {
-    if (part === "") continue;
-    const at = part.indexOf("=");
-    if (at <= 0) return `"${part}" is not key=value`;
-    labels[part.slice(0, at).trim()] = part.slice(at + 1).trim();
-  }
-  return labels;
-}
 
 const optionalNumber = (text: string) => (text.trim() === "" ? undefined : Number(text));
 

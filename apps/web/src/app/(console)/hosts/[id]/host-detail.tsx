@@ -13,24 +13,11 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
+import { parseLabels } from "@/components/labels";
 import { commandLine, printable } from "@/components/printable";
 import { useTRPC } from "@/trpc/react";
 import { Severity } from "../../alerts/alert-parts";
 import { ago, Labels, SensorMode, StatusBadge } from "../host-parts";
-
-/** `key=value` pairs, one per line or separated by commas. */
-function parseLabels(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of text
-    .split(/[\n,]/)
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new Error(`"${pair}" is not key=value`);
-    labels[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
-  }
-  return labels;
-}
 
 function LabelEditor({ id, labels }: { id: number; labels: Record<string, string> }) {
   const trpc = useTRPC();
@@ -64,12 +51,9 @@ function LabelEditor({ id, labels }: { id: number; labels: Record<string, string
   }
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    try {
-      setError(null);
-      save.mutate({ id, labels: parseLabels(text) });
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    const labels = parseLabels(text);
+    setError(typeof labels === "string" ? labels : null);
+    if (typeof labels !== "string") save.mutate({ id, labels });
   };
   return (
     <form className="stack label-editor" onSubmit={submit}>
