@@ -318,6 +318,18 @@ describe("exec prefixes", () => {
     expect(decide("/opt/new")).toBeNull();
     expect(planCommands(plan, 1)).toContain(`prefix 1 when 1 1 ${Buffer.from("/tmp/").toString("hex")}`);
   });
+
+  it("name the files of a directory longer than the sensor's 248-byte prefixes instead", () => {
+    const at = (length: number) => `/${"d".repeat(length - 2)}/`;
+    const rule = (dir: string) =>
+      policy("long", [
+        `  - { id: r, on: exec, action: deny, severity: high, when: { file.path: "${dir}**" } }`,
+      ]);
+    const fits = planOf([rule(at(248))], "web-1", [`${at(248)}x`]);
+    expect(fits.values.map((v) => v.prefix ?? v.path)).toEqual([at(248)]);
+    const long = planOf([rule(at(249))], "web-1", [`${at(249)}x`]);
+    expect(long.values.map((v) => v.prefix ?? v.path)).toEqual([`${at(249)}x`]);
+  });
 });
 
 describe("kernelDecide", () => {

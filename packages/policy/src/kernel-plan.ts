@@ -234,7 +234,8 @@ function compileSide(
 }
 
 const PREFIX = "\0"; // marks a prefix among a field's values (paths start with "/", ids with a digit)
-export const MAX_PREFIX_BYTES = 255;
+/** The sensor takes prefixes of at most POLICY_PREFIX_PATH bytes (bpf/include/vigil_policy.h). */
+const MAX_PREFIX_BYTES = 248;
 
 /** How many conditions of a side name exec's file. */
 const fileConditions = (conditions: Conditions) =>
