@@ -17,6 +17,9 @@ const routes: Record<string, Partial<Record<string, Handler>>> = {
   "/metrics": { GET: metrics.GET },
 };
 
+/** Whether the handler takes event batches: the requests the server answers "retry later" while it is behind. */
+export const takesBatches = (handler: Handler) => handler === events.POST;
+
 /** The handler for a request to one of these routes, or null for Next to answer. */
 export function agentRoute(req: IncomingMessage): Handler | null | "method not allowed" {
   const path = (req.url ?? "/").split("?")[0] as string;

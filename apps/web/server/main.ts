@@ -3,10 +3,11 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import next from "next";
+import { ingestMetrics } from "../src/server/ingest-metrics";
 import { MAX_BATCH_BYTES } from "../src/server/load";
 import { log } from "../src/server/log";
 import { vigil } from "../src/server/vigil";
-import { agentRoute, serve } from "./agent-routes";
+import { agentRoute, serve, takesBatches } from "./agent-routes";
 import { Overload } from "./overload";
 
 const started = performance.now();
@@ -39,9 +40,11 @@ const server = createServer((req, res) => {
     void handle(req, res);
   } else if (
     overload.overloaded &&
-    req.url === "/api/agent/v1/events" &&
+    typeof route === "function" &&
+    takesBatches(route) &&
     Number(req.headers["content-length"] ?? 0) <= MAX_BATCH_BYTES // one too large gets its 413 either way
   ) {
+    ingestMetrics().refusedBusy++;
     req.resume();
     res
       .writeHead(503, {
