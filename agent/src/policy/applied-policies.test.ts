@@ -1,3 +1,6 @@
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { validEvent } from "@vigil/events/fixtures";
 import type { PolicyBundle } from "@vigil/policy";
 import { bundleHash } from "@vigil/policy/bundle";
@@ -109,6 +112,27 @@ describe("AppliedPolicies", () => {
     expect(judged(applied, "exec", { generation: 1, rule: 0, verdict: "denied" })).toMatchObject({
       policy: { id: "stop", rule: "curl" },
     });
+  });
+
+  it("hands the sensor a new generation when a file it names is replaced under the same path", async () => {
+    const { kernel, sent } = fakeKernel();
+    const dir = mkdtempSync(join(tmpdir(), "vigil-replaced-"));
+    const curl = join(dir, "curl");
+    writeFileSync(curl, "old");
+    const applied = new AppliedPolicies(kernel, { name: "web-1" }, (p) =>
+      p === "/usr/bin/curl" ? [curl] : [],
+    );
+    try {
+      await applied.apply(bundle([policy("stop", "deny")]));
+      await applied.refresh();
+      expect(sent).toHaveLength(1); // the same file
+      writeFileSync(`${curl}.new`, "new");
+      renameSync(`${curl}.new`, curl); // as a package upgrade does: another inode at the same path
+      await applied.refresh();
+      expect(sent.map((lines) => lines[0])).toEqual(["begin 1", "begin 2"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("hands the sensor one generation at a time, a refresh waiting for a bundle being applied", async () => {

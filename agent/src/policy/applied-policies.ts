@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type { EventType, VigilEvent } from "@vigil/events";
 import {
   compileKernelPlan,
@@ -116,7 +117,12 @@ export class AppliedPolicies {
     if (!compiled.ok) return compiled.error;
     const generation = this.generation + 1;
     const lines = planCommands(compiled.plan, generation);
-    const commands = lines.slice(1).join("\n"); // without `begin N`: the plan itself
+    // Without `begin N`: the plan itself, and which files its paths are now (the sensor keys them by device and
+    // inode: a binary replaced by a package upgrade has the same path and must be sent again).
+    const commands = [
+      ...lines.slice(1),
+      ...compiled.plan.values.map((v) => v.path && fileIdentity(v.path)),
+    ].join("\n");
     if (this.generation > 0 && commands === this.commandsInForce) return null;
     const refused = await this.kernel.apply(lines, generation);
     if (refused) return `the sensor did not apply the policies: ${refused}`;
@@ -150,4 +156,9 @@ export class AppliedPolicies {
     event.policy = decision.policy;
     return Buffer.from(JSON.stringify(event));
   }
+}
+
+function fileIdentity(path: string): string {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat ? `${stat.dev}:${stat.ino}` : "-";
 }
