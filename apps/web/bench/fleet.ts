@@ -1,10 +1,10 @@
 // npm run bench:fleet [-- --json] [--hosts 500] [--rate 40] [--seconds 60]: a simulated fleet against one server.
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { percentile } from "../fleet-sim/fleet";
 import { dataDir, freePort, startServer } from "../test/processes";
+import { cpuSeconds, rssMb } from "./process-stats";
 
 const { values } = parseArgs({
   options: {
@@ -20,16 +20,6 @@ const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const warmupS = Number(values.warmup);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-}
-
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
 
 type Totals = {
   hosts: number;

@@ -4,10 +4,11 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { EventWriter, hosts, openStore } from "@vigil/db";
+import { buildRows, EventWriter, hosts, openStore } from "@vigil/db";
 import { parseEvent } from "@vigil/events";
 import Database from "better-sqlite3";
 import { dataDir, freePort, startServer } from "../test/processes";
+import { cpuSeconds } from "./process-stats";
 import { realisticBatch } from "./realistic-events";
 
 const { values } = parseArgs({
@@ -51,9 +52,7 @@ function raw(): { perSecond: number; bytesPerEvent: number } {
       for (let a = 0; a < agents; a++) {
         const events = realisticBatch(host(a), b * agents + a, BATCH);
         const start = performance.now();
-        store.sqlite.transaction(() => {
-          for (const event of events) writer.insert(hostIds[a] as number, event);
-        })();
+        store.sqlite.transaction(() => writer.write(hostIds[a] as number, buildRows(events)))();
         elapsed += performance.now() - start;
       }
       if (b % 10 === 9) log(`  raw: ${((b + 1) * agents * BATCH).toLocaleString()} events`);
@@ -65,7 +64,7 @@ function raw(): { perSecond: number; bytesPerEvent: number } {
   }
 }
 
-async function api(): Promise<{ perSecond: number; bytesPerEvent: number }> {
+async function api(): Promise<{ perSecond: number; bytesPerEvent: number; serverCpuSeconds: number }> {
   const data = dataDir();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -92,6 +91,8 @@ async function api(): Promise<{ perSecond: number; bytesPerEvent: number }> {
     );
     let shipped = 0;
     let retries = 0;
+    const pid = server.child.pid as number;
+    const cpuStart = cpuSeconds(pid);
     const start = performance.now();
     await Promise.all(
       bodies.map(async (batches, a) => {
@@ -142,9 +143,14 @@ async function api(): Promise<{ perSecond: number; bytesPerEvent: number }> {
       }),
     );
     const seconds = (performance.now() - start) / 1000;
+    const serverCpuSeconds = cpuSeconds(pid) - cpuStart;
     if (retries > 0) log(`  api: the server asked for ${retries} retries (busy)`);
     await server.stop();
-    return { perSecond: total / seconds, bytesPerEvent: bytesPerEvent(join(data.dir, "vigil.db")) };
+    return {
+      perSecond: total / seconds,
+      bytesPerEvent: bytesPerEvent(join(data.dir, "vigil.db")),
+      serverCpuSeconds,
+    };
   } finally {
     await server.stop();
     data.cleanup();
@@ -196,6 +202,9 @@ const result = {
     validate: round1(decode.validate),
     store: round1(1e6 / rawResult.perSecond),
   },
+  /** all the server's threads, per event through the API, and the cores they kept busy */
+  serverCpuUsPerEvent: round1((apiResult.serverCpuSeconds * 1e6) / total),
+  serverCores: round1((apiResult.serverCpuSeconds * apiResult.perSecond) / total),
   cores,
   ceilingPerSecond: Math.round(
     (cores * 1e6) / (decode.gunzip + decode.jsonParse + decode.validate + 1e6 / rawResult.perSecond),
@@ -216,6 +225,8 @@ else {
       `on disk: ${result.bytesPerEvent} bytes per event with indexes and FTS (target <= 200: ${verdict(met.bytesPerEvent)})\n` +
       `CPU per event: gunzip ${result.cpuUsPerEvent.gunzip} us, JSON.parse ${result.cpuUsPerEvent.jsonParse} us, ` +
       `validation ${result.cpuUsPerEvent.validate} us, store ${result.cpuUsPerEvent.store} us: at most ` +
-      `${result.ceilingPerSecond.toLocaleString()}/s on ${cores} cores, even with every core busy and nothing else\n`,
+      `${result.ceilingPerSecond.toLocaleString()}/s on ${cores} cores, even with every core busy and nothing else\n` +
+      `the server through the API: ${result.serverCpuUsPerEvent} us of CPU per event (all threads), ` +
+      `${result.serverCores} cores busy\n`,
   );
 }

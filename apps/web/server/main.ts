@@ -3,11 +3,14 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import next from "next";
+import { env } from "../src/env";
+import { installBatchDecoder } from "../src/server/batch-decoder";
 import { ingestMetrics } from "../src/server/ingest-metrics";
 import { MAX_BATCH_BYTES } from "../src/server/load";
 import { log } from "../src/server/log";
 import { vigil } from "../src/server/vigil";
 import { agentRoute, serve, takesBatches } from "./agent-routes";
+import { DecodePool } from "./decode-pool";
 import { Overload } from "./overload";
 
 const started = performance.now();
@@ -24,6 +27,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 }
 // This copy of the server state is the one every route uses, Next's bundled ones included: made before them.
 vigil();
+if (env.VIGIL_DECODE_THREADS > 0) installBatchDecoder(new DecodePool(env.VIGIL_DECODE_THREADS).decode);
 const app = next({ dev: false, dir: join(import.meta.dirname, ".."), hostname: values.hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();

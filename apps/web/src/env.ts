@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { describeIssues } from "@vigil/events";
 import { z } from "zod";
@@ -12,6 +13,8 @@ const schema = z.object({
     .default(resolve(process.cwd(), "../../packages/policy/templates")),
   VIGIL_RETENTION_DAYS: z.coerce.number().positive().default(30),
   VIGIL_RETENTION_MAX_EVENTS: z.coerce.number().int().positive().default(10_000_000),
+  /** Threads that decode event batches (0: the main thread does); one per core by default. */
+  VIGIL_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(8, availableParallelism())),
 });
 
 function load() {

@@ -9,6 +9,7 @@ export * from "./services/audit";
 export * from "./services/authenticate";
 export * from "./services/backtest";
 export * from "./services/dashboard";
+export * from "./services/decode-batch";
 export * from "./services/detections";
 export * from "./services/enroll";
 export * from "./services/enroll-tokens";

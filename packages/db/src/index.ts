@@ -5,6 +5,7 @@ export * from "./events/process-tree";
 export * from "./events/query";
 export * from "./events/retention";
 export * from "./events/rollups";
+export * from "./events/rows";
 export { hasWords, SearchWithoutWordsError } from "./events/text-search";
 export * from "./events/time";
 export * from "./events/writer";

@@ -1,22 +1,8 @@
 import { EventWriter, Rollups, type Store } from "@vigil/db";
-import { describeIssues, parseEvent, type VigilEvent } from "@vigil/events";
-import { z } from "zod";
-import { badRequest } from "../errors";
 import { AlertRecorder } from "./alerts";
 import type { AuthenticatedAgent } from "./authenticate";
+import { type DecodedBatch, decodeBatch, type Rejected } from "./decode-batch";
 
-export const maxBatchEvents = 10_000;
-
-export const batchSchema = z.strictObject({
-  stream: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, "expected the spool's stream id (1-64 letters, digits, - or _)"),
-  firstSeq: z.int().min(1).max(Number.MAX_SAFE_INTEGER),
-  events: z.array(z.unknown()).max(maxBatchEvents, `at most ${maxBatchEvents} events per batch`),
-});
-
-export type Batch = z.infer<typeof batchSchema>;
-export type Rejected = { index: number; reason: string };
 export type IngestResult = { accepted: number; duplicates: number; rejected: Rejected[] };
 
 /**
@@ -65,43 +51,26 @@ export class Ingest {
   }
 
   ingest(agent: AuthenticatedAgent, body: unknown): IngestResult {
-    const envelope = batchSchema.safeParse(body);
-    if (!envelope.success) {
-      throw badRequest(`not an event batch: ${describeIssues(envelope.error, "(batch)")}`);
-    }
-    const { stream, firstSeq, events } = envelope.data;
-    const valid: (VigilEvent | null)[] = [];
-    const rejected: Rejected[] = [];
-    for (let index = 0; index < events.length; index++) {
-      const parsed = parseEvent(events[index]);
-      if (!parsed.ok) {
-        rejected.push({ index, reason: parsed.error });
-        valid.push(null);
-      } else if (parsed.event.host.id !== agent.machineId) {
-        rejected.push({
-          index,
-          reason: `host.id ${JSON.stringify(parsed.event.host.id)} is not this agent's host`,
-        });
-        valid.push(null);
-      } else {
-        valid.push(parsed.event);
-      }
-    }
+    return this.write(agent, decodeBatch(body, agent.machineId));
+  }
+
+  /** Stores a decoded batch: one transaction, retried events skipped. */
+  write(agent: AuthenticatedAgent, batch: DecodedBatch): IngestResult {
+    const { stream, firstSeq, size, rows } = batch;
     let duplicates = 0;
     let accepted = 0;
     const write = this.store.sqlite.transaction(() => {
       const stored = this.lastSeq.get(agent.agentId, stream) ?? 0;
-      duplicates = Math.min(events.length, Math.max(0, stored - firstSeq + 1));
-      for (let i = duplicates; i < valid.length; i++) {
-        const event = valid[i];
-        if (!event) continue;
-        const seq = this.writer.insert(agent.hostId, event);
-        this.alerts.record(agent.hostId, seq, event);
-        this.rollups.count(agent.hostId, event);
-        accepted++;
+      duplicates = Math.min(size, Math.max(0, stored - firstSeq + 1));
+      const seqs = this.writer.write(agent.hostId, rows, duplicates);
+      for (const { row, event } of rows.notable) {
+        const seq = seqs[row] as number;
+        if (seq !== 0) this.alerts.record(agent.hostId, seq, event);
       }
+      this.rollups.countRows(agent.hostId, rows, seqs);
       this.rollups.flush();
-      if (events.length > 0) this.setLastSeq.run(agent.agentId, stream, firstSeq + events.length - 1);
+      for (const seq of seqs) if (seq !== 0) accepted++;
+      if (size > 0) this.setLastSeq.run(agent.agentId, stream, firstSeq + size - 1);
     });
     try {
       write();
@@ -111,6 +80,6 @@ export class Ingest {
       throw error;
     }
     if (this.stored !== null) this.stored += accepted;
-    return { accepted, duplicates, rejected: rejected.filter((r) => r.index >= duplicates) };
+    return { accepted, duplicates, rejected: batch.rejected.filter((r) => r.index >= duplicates) };
   }
 }

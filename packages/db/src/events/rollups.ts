@@ -1,6 +1,7 @@
 import type { VigilEvent } from "@vigil/events";
 import type Database from "better-sqlite3";
 import { typeCodes } from "./codes";
+import { BIGINTS, Column, type EventRows, NUMBERS } from "./rows";
 import { timeToNs } from "./time";
 
 const NS_PER_MINUTE = 60_000_000_000n;
@@ -15,6 +16,9 @@ export class Rollups {
   private readonly addEvents: Database.Statement;
   private readonly addHourly: Database.Statement;
   private readonly addExecs: Database.Statement;
+  /** The minute of the last event counted (events come in runs within a minute) and where it starts. */
+  private minute = 0;
+  private minuteStartNs = 0n;
 
   constructor(sqlite: Database.Database) {
     this.addEvents = sqlite.prepare(
@@ -32,11 +36,32 @@ export class Rollups {
   }
 
   count(hostId: number, event: VigilEvent): void {
-    const minute = Number(timeToNs(event.time) / NS_PER_MINUTE);
-    const key = `${minute} ${hostId} ${typeCodes[event.type]}`;
+    this.add(hostId, timeToNs(event.time), typeCodes[event.type], event.process.exe);
+  }
+
+  /** Counts the rows that were stored (`seqs`, as EventWriter.write returned them). */
+  countRows(hostId: number, rows: EventRows, seqs: number[]): void {
+    for (let row = 0; row < rows.count; row++) {
+      if (seqs[row] === 0) continue;
+      const program = rows.numbers[row * NUMBERS + Column.program] as number;
+      this.add(
+        hostId,
+        rows.bigints[row * BIGINTS] as bigint,
+        rows.numbers[row * NUMBERS + Column.type] as number,
+        rows.exes[program] as string,
+      );
+    }
+  }
+
+  private add(hostId: number, timeNs: bigint, type: number, exe: string): void {
+    if (timeNs < this.minuteStartNs || timeNs >= this.minuteStartNs + NS_PER_MINUTE) {
+      this.minute = Number(timeNs / NS_PER_MINUTE);
+      this.minuteStartNs = BigInt(this.minute) * NS_PER_MINUTE;
+    }
+    const key = `${this.minute} ${hostId} ${type}`;
     this.events.set(key, (this.events.get(key) ?? 0) + 1);
-    if (event.type === "exec") {
-      const exec = `${Math.floor(minute / 60)} ${event.process.exe}`;
+    if (type === typeCodes.exec) {
+      const exec = `${Math.floor(this.minute / 60)} ${exe}`;
       this.execs.set(exec, (this.execs.get(exec) ?? 0) + 1);
     }
   }

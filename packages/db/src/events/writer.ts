@@ -1,35 +1,19 @@
-import type { FileRef, Process, ProcessRef, VigilEvent } from "@vigil/events";
+import type { VigilEvent } from "@vigil/events";
 import type Database from "better-sqlite3";
-import { sensorCodes, typeCodes, verdictCodes } from "./codes";
 import { Dictionary } from "./dictionary";
-import { compactId } from "./event-id";
-import { timeToNs } from "./time";
-
-/** Members stored in columns or dictionaries; whatever else an event has goes to `detail`. */
-const columnMembers = new Set([
-  "id",
-  "type",
-  "time",
-  "host",
-  "sensor",
-  "verdict",
-  "policy",
-  "process",
-  "exit",
-]);
-const referenceMembers = new Set(["parent", "file", "target"]);
+import { BIGINTS, buildRows, Column, type EventRows, NULL, NUMBERS } from "./rows";
 
 const u64 = (decimal: string) => BigInt.asIntN(64, BigInt(decimal));
 
 /**
- * Writes validated events into `events`, `programs` and `files` with statements prepared once. Call inside one
- * transaction per batch; after a rollback call `forgetIds()`.
+ * Writes validated events (as `EventRows`) into `events`, `programs` and `files` with statements prepared once.
+ * Call inside one transaction per batch; after a rollback call `forgetIds()`.
  */
 export class EventWriter {
   private readonly insertEvent: Database.Statement;
-  private readonly programs: Dictionary<Process | ProcessRef>;
-  private readonly files: Dictionary<FileRef>;
-  private readonly boots: Dictionary<string>;
+  private readonly programs: Dictionary;
+  private readonly files: Dictionary;
+  private readonly boots: Dictionary;
   private readonly upsertUser: Database.Statement;
   /** host -> uid -> the name stored for it: written again only when a host reports another one. */
   private readonly userNames = new Map<number, Map<number, string>>();
@@ -46,7 +30,7 @@ export class EventWriter {
        ON CONFLICT (host_id, uid) DO UPDATE SET name = excluded.name`,
     );
     const insertBoot = db.prepare("INSERT INTO boots (boot) VALUES (?) RETURNING id");
-    this.boots = new Dictionary(db, "boots", (_key, boot) => (insertBoot.get(boot) as { id: number }).id, {
+    this.boots = new Dictionary(db, "boots", (boot) => (insertBoot.get(boot) as { id: number }).id, {
       select: "SELECT id FROM boots WHERE boot = ?",
       byValue: true,
     });
@@ -56,62 +40,96 @@ export class EventWriter {
     const indexProgram = db.prepare(
       "INSERT INTO programs_fts (rowid, comm, exe, filename, argv, cwd) VALUES (?, ?, ?, ?, ?, ?)",
     );
-    this.programs = new Dictionary(db, "programs", (key, p) => {
-      const full = "argv" in p ? p : null;
-      const argv = full ? JSON.stringify(full.argv) : null;
-      const extra = full ? programExtra(full) : null;
-      const { id } = insertProgram.get(key, p.comm, p.exe, full?.filename, argv, full?.cwd, extra) as {
-        id: number;
-      };
-      indexProgram.run(id, p.comm, p.exe, full?.filename, full?.argv.join(" "), full?.cwd);
+    this.programs = new Dictionary(db, "programs", (digest, key) => {
+      // [comm, exe] for a parent or target; the whole process's programKey otherwise
+      const [comm, exe, filename = null, argv = null, cwd = null, ...extra] = JSON.parse(key) as [
+        string,
+        string,
+        string?,
+        string[]?,
+        string?,
+        ...(string | boolean | null)[],
+      ];
+      const { id } = insertProgram.get(
+        digest,
+        comm,
+        exe,
+        filename,
+        argv && JSON.stringify(argv),
+        cwd,
+        programExtra(extra),
+      ) as { id: number };
+      indexProgram.run(id, comm, exe, filename, argv?.join(" ") ?? null, cwd);
       return id;
     });
     const insertFile = db.prepare(
       "INSERT INTO files (key, path, dev, inode) VALUES (?, ?, ?, ?) RETURNING id",
     );
     const indexFile = db.prepare("INSERT INTO files_fts (rowid, path) VALUES (?, ?)");
-    this.files = new Dictionary(db, "files", (key, f) => {
-      const { id } = insertFile.get(key, f.path, f.dev, u64(f.inode)) as { id: number };
-      indexFile.run(id, f.path);
+    this.files = new Dictionary(db, "files", (digest, key) => {
+      const [path, dev, inode] = JSON.parse(key) as [string, number, string];
+      const { id } = insertFile.get(digest, path, dev, u64(inode)) as { id: number };
+      indexFile.run(id, path);
       return id;
     });
   }
 
   /** Stores one event; returns its arrival number (`seq`). */
   insert(hostId: number, event: VigilEvent): number {
-    const p = event.process;
-    if (p.user !== undefined) this.rememberUser(hostId, p.uid, p.user);
-    const parent = "parent" in event ? event.parent : undefined;
-    const file = "file" in event ? event.file : undefined;
-    const target = "target" in event ? event.target : undefined;
-    const id = compactId(event.id, event.type);
-    const { lastInsertRowid } = this.insertEvent.run(
-      hostId,
-      timeToNs(event.time),
-      typeCodes[event.type],
-      sensorCodes[event.sensor],
-      verdictCodes[event.verdict],
-      p.pid,
-      p.tid,
-      p.ppid,
-      p.uid,
-      p.euid,
-      p.gid,
-      u64(p.cgroupId),
-      this.programs.id(programKey(p), p),
-      parent?.pid,
-      parent && this.programs.id(refKey(parent), parent),
-      file && this.files.id(JSON.stringify([file.path, file.dev, file.inode]), file),
-      target?.pid,
-      target && this.programs.id(refKey(target), target),
-      id && this.boots.id(id.boot, id.boot),
-      id?.ktime,
-      id && id.tid !== p.tid ? id.tid : null,
-      id ? null : event.id,
-      event.type === "exit" ? event.exit.code | (event.exit.signal << 8) : null,
-      detail(event),
-    );
-    return Number(lastInsertRowid);
+    return this.write(hostId, buildRows([event]))[0] as number;
+  }
+
+  /**
+   * Stores the events of `rows` from the one at batch position `from` on; returns each row's arrival number
+   * (`seq`; 0 for one skipped).
+   */
+  write(hostId: number, rows: EventRows, from = 0): number[] {
+    for (const [uid, name] of rows.users) this.rememberUser(hostId, uid, name);
+    const programs = rows.programs.map((key) => this.programs.id(key));
+    const files = rows.files.map((key) => this.files.id(key));
+    const boots = rows.boots.map((boot) => this.boots.id(boot));
+    const eventIds = new Map(rows.eventIds);
+    const details = new Map(rows.details);
+    const { numbers: n, bigints: b } = rows;
+    const seqs: number[] = [];
+    for (let row = 0, o = 0, o64 = 0; row < rows.count; row++, o += NUMBERS, o64 += BIGINTS) {
+      if ((n[o + Column.batchIndex] as number) < from) {
+        seqs.push(0);
+        continue;
+      }
+      const boot = n[o + Column.boot] as number;
+      const parent = n[o + Column.parent] as number;
+      const file = n[o + Column.file] as number;
+      const target = n[o + Column.target] as number;
+      const { lastInsertRowid } = this.insertEvent.run(
+        hostId,
+        b[o64],
+        n[o + Column.type],
+        n[o + Column.sensor],
+        n[o + Column.verdict],
+        (n[o + Column.pid] as number) >>> 0,
+        (n[o + Column.tid] as number) >>> 0,
+        (n[o + Column.ppid] as number) >>> 0,
+        (n[o + Column.uid] as number) >>> 0,
+        (n[o + Column.euid] as number) >>> 0,
+        (n[o + Column.gid] as number) >>> 0,
+        b[o64 + 1],
+        programs[n[o + Column.program] as number],
+        orNull(n[o + Column.parentPid] as number),
+        parent === NULL ? null : programs[parent],
+        file === NULL ? null : files[file],
+        orNull(n[o + Column.targetPid] as number),
+        target === NULL ? null : programs[target],
+        boot === NULL ? null : boots[boot],
+        boot === NULL ? null : b[o64 + 2],
+        orNull(n[o + Column.idTid] as number),
+        eventIds.get(row) ?? null,
+        orNull(n[o + Column.exitStatus] as number),
+        details.get(row) ?? null,
+      );
+      seqs.push(Number(lastInsertRowid));
+    }
+    return seqs;
   }
 
   private rememberUser(hostId: number, uid: number, name: string): void {
@@ -131,29 +149,15 @@ export class EventWriter {
   }
 }
 
-function programExtra(p: Process): string | null {
-  const { containerId, sha256, exeDeleted, memfd } = p;
-  if (containerId === undefined && sha256 === undefined && exeDeleted === undefined && memfd === undefined) {
-    return null;
-  }
-  return JSON.stringify({ containerId, sha256, exeDeleted, memfd });
+/** What a process has beyond its command line (container, digest, flags), from the end of its programKey. */
+function programExtra([containerId, sha256, exeDeleted, memfd]: (string | boolean | null)[]): string | null {
+  if (containerId == null && sha256 == null && exeDeleted == null && memfd == null) return null;
+  return JSON.stringify({
+    containerId: containerId ?? undefined,
+    sha256: sha256 ?? undefined,
+    exeDeleted: exeDeleted ?? undefined,
+    memfd: memfd ?? undefined,
+  });
 }
 
-const programKey = (p: Process) =>
-  JSON.stringify([p.comm, p.exe, p.filename, p.argv, p.cwd, p.containerId, p.sha256, p.exeDeleted, p.memfd]);
-const refKey = (r: ProcessRef) => JSON.stringify([r.comm, r.exe]);
-
-function detail(event: VigilEvent): string | null {
-  const rest: Record<string, unknown> = {};
-  let any = false;
-  for (const [name, value] of Object.entries(event)) {
-    if (columnMembers.has(name) || referenceMembers.has(name)) continue;
-    rest[name] = value;
-    any = true;
-  }
-  if (event.policy) {
-    rest.policy = event.policy;
-    any = true;
-  }
-  return any ? JSON.stringify(rest) : null;
-}
+const orNull = (value: number) => (value === NULL ? null : value);

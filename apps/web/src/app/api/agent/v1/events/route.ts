@@ -1,5 +1,6 @@
 import { authenticateAgent, bearer, retryLater } from "@vigil/api";
-import { errorResponse, json, parseBody, readBody } from "@/server/http";
+import { batchDecoder } from "@/server/batch-decoder";
+import { errorResponse, json, readBody } from "@/server/http";
 import { ingestMetrics } from "@/server/ingest-metrics";
 import { BodyLimiter, MAX_BATCH_BYTES } from "@/server/load";
 import { vigil } from "@/server/vigil";
@@ -16,8 +17,10 @@ export async function POST(request: Request): Promise<Response> {
     const { store, ingest } = vigil();
     const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
     const encoding = request.headers.get("content-encoding");
-    const raw = await bodies.read(() => readBody(request, MAX_BATCH_BYTES));
-    const result = ingest.ingest(agent, parseBody(raw, encoding, MAX_BATCH_BYTES));
+    const batch = await bodies.read(async () =>
+      batchDecoder()(await readBody(request, MAX_BATCH_BYTES), encoding, agent.machineId),
+    );
+    const result = ingest.write(agent, batch);
     metrics.stored(result, (performance.now() - started) / 1000);
     return json(200, result);
   } catch (error) {
