@@ -42,7 +42,7 @@ export class DecodePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(join(import.meta.dirname, "decode-thread.mjs"), { execArgv: [] });
+    const worker = new Worker(join(import.meta.dirname, "decode-thread.mjs"), { execArgv: threadFlags() });
     const slot: Slot = { worker, pending: new Map(), answered: false };
     worker.unref();
     worker.on("message", ({ id, batch, refusal, failure }: Reply) => {
@@ -66,4 +66,12 @@ export class DecodePool {
     });
     return slot;
   }
+}
+
+/** The server's node flags but its loader, which the thread registers itself (so --cpu-prof profiles it too). */
+function threadFlags(): string[] {
+  const flags = [...process.execArgv];
+  const loader = flags.indexOf("--import");
+  if (loader >= 0 && flags[loader + 1] === "tsx") flags.splice(loader, 2);
+  return flags;
 }

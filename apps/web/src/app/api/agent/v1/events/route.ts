@@ -4,10 +4,12 @@ import { errorResponse, json, readBody } from "@/server/http";
 import { ingestMetrics } from "@/server/ingest-metrics";
 import { BodyLimiter, MAX_BATCH_BYTES } from "@/server/load";
 import { vigil } from "@/server/vigil";
+import { WriteTurns } from "@/server/write-turns";
 
 export const dynamic = "force-dynamic";
 
 const bodies = new BodyLimiter();
+const turns = new WriteTurns();
 
 export async function POST(request: Request): Promise<Response> {
   const started = performance.now();
@@ -17,10 +19,10 @@ export async function POST(request: Request): Promise<Response> {
     const { store, ingest } = vigil();
     const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
     const encoding = request.headers.get("content-encoding");
-    const batch = await bodies.read(async () =>
-      batchDecoder()(await readBody(request, MAX_BATCH_BYTES), encoding, agent.machineId),
-    );
-    const result = ingest.write(agent, batch);
+    const result = await bodies.read(async () => {
+      const batch = await batchDecoder()(await readBody(request, MAX_BATCH_BYTES), encoding, agent.machineId);
+      return turns.run(() => ingest.write(agent, batch));
+    });
     metrics.stored(result, (performance.now() - started) / 1000);
     return json(200, result);
   } catch (error) {
