@@ -9,12 +9,16 @@ export const timeSchema = z
 
 export const u32Schema = z.int().min(0).max(0xffff_ffff);
 
-const u64Max = 2n ** 64n - 1n;
+const u64Max = (2n ** 64n - 1n).toString();
 
-// u64 values travel as decimal strings because JSON numbers lose precision above 2^53.
+// u64 values travel as decimal strings because JSON numbers lose precision above 2^53. Without leading zeros, a
+// decimal of as many digits as the largest compares as text as it does as a number.
 export const u64StringSchema = z
   .string()
   .regex(/^(0|[1-9]\d{0,19})$/, "expected an unsigned 64-bit integer as a decimal string")
-  .refine((value) => BigInt(value) <= u64Max, "exceeds the unsigned 64-bit range");
+  .refine(
+    (value) => value.length < u64Max.length || value <= u64Max,
+    "exceeds the unsigned 64-bit range",
+  );
 
 export const errnoSchema = z.string().regex(/^E[A-Z0-9]+$/, "expected an errno name such as EPERM");
