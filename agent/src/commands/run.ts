@@ -7,7 +7,7 @@ import { AppliedPolicies, type Kernel } from "../policy/applied-policies";
 import { followPolicies } from "../policy/policy-follower";
 import { sensorBlocker } from "../preflight";
 import { streamEvents } from "../sensor/event-stream";
-import { agentVersion, credentialFor, EnrollmentError, osName } from "../ship/enrollment";
+import { agentVersion, credentialFor, EnrollmentError, osName, rotateCredential } from "../ship/enrollment";
 import { ServerClient } from "../ship/server-client";
 import { Shipper } from "../ship/shipper";
 import { Spool } from "../ship/spool";
@@ -99,6 +99,7 @@ export async function run(options: RunOptions): Promise<number> {
   };
   const policies = new AppliedPolicies(lsm, { name: host.name, uidsOf: (pattern) => users.uidsOf(pattern) });
 
+  let rotating = false;
   const heartbeat = async () => {
     const spooled = spool.stats();
     const drops: Record<string, number> = { spool: spooled.dropped, rejected: shipper.stats.rejected };
@@ -128,6 +129,11 @@ export async function run(options: RunOptions): Promise<number> {
       });
       if (answer.status !== 200) {
         log.warn(`heartbeat refused (${answer.status}): ${answer.body.error}`, { status: answer.status });
+      } else if (answer.body.rotateCredential === true && !rotating) {
+        rotating = true;
+        await rotateCredential({ ...options, client, log }).finally(() => {
+          rotating = false;
+        });
       }
     } catch {
       // the shipper reports an unreachable server

@@ -19,6 +19,12 @@ export function osName(): string {
 
 export class EnrollmentError extends Error {}
 
+/** Replaces agent.json at once (readable by root only): a crash leaves the old credential or the new, never half. */
+function save(path: string, saved: Saved): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(saved), { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+}
+
 /**
  * This agent's credential for `server`: the saved one, or a new one obtained with the enrollment token (saved
  * with mode 0600 before it is used). Waits while the server is unreachable; a refused token is an error.
@@ -72,8 +78,7 @@ export async function credentialFor(options: {
         credential: String(answer.body.credential),
         machineId: options.host.id,
       };
-      writeFileSync(`${path}.tmp`, JSON.stringify(saved), { mode: 0o600 });
-      renameSync(`${path}.tmp`, path);
+      save(path, saved);
       options.log.info(`enrolled with ${options.server} as agent ${saved.agentId}`, {
         agentId: saved.agentId,
       });
@@ -86,4 +91,43 @@ export async function credentialFor(options: {
     await new Promise((resolve) => setTimeout(resolve, delay).unref()); // a stopping agent does not wait for it
   }
   return null;
+}
+
+/**
+ * Fetches the new credential an admin asked this agent to take, saves it, and uses it from now on. The server
+ * keeps the old one valid until the new one is used, so a failure here (unsaved, unreachable) only means asking
+ * again at the next heartbeat. Returns whether the agent now uses a new credential.
+ */
+export async function rotateCredential(options: {
+  server: string;
+  dataDir: string;
+  client: ServerClient;
+  log: Log;
+}): Promise<boolean> {
+  const path = join(options.dataDir, "agent.json");
+  let answer: ServerAnswer;
+  try {
+    answer = await options.client.post("/api/agent/v1/credential", "{}", { timeoutMs: 10_000 });
+  } catch (error) {
+    options.log.warn(`credential rotation: cannot reach ${options.server} (${(error as Error).message})`);
+    return false;
+  }
+  if (answer.status !== 200 || typeof answer.body.credential !== "string") {
+    options.log.warn(`credential rotation refused (${answer.status}): ${answer.body.error}`, {
+      status: answer.status,
+    });
+    return false;
+  }
+  try {
+    const saved = JSON.parse(readFileSync(path, "utf8")) as Saved;
+    save(path, { ...saved, credential: answer.body.credential });
+  } catch (error) {
+    options.log.error(
+      `credential rotation: cannot save ${path} (${(error as Error).message}); keeping the old one`,
+    );
+    return false;
+  }
+  options.client.setCredential(answer.body.credential);
+  options.log.info("credential rotated: the server refuses the old one from the next request on");
+  return true;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import * as credential from "../src/app/api/agent/v1/credential/route";
 import * as enroll from "../src/app/api/agent/v1/enroll/route";
 import * as events from "../src/app/api/agent/v1/events/route";
 import * as heartbeat from "../src/app/api/agent/v1/heartbeat/route";
@@ -11,6 +12,7 @@ type Handler = (request: Request) => Promise<Response>;
 /** The routes served without Next's router: the ones hosts call, many times a second in a large fleet. */
 const routes: Record<string, Partial<Record<string, Handler>>> = {
   "/api/agent/v1/enroll": { POST: enroll.POST },
+  "/api/agent/v1/credential": { POST: credential.POST },
   "/api/agent/v1/events": { POST: events.POST },
   "/api/agent/v1/heartbeat": { POST: heartbeat.POST },
   "/api/agent/v1/policies": { GET: policies.GET },

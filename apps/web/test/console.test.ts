@@ -607,7 +607,7 @@ describe("the analyst console in a browser", () => {
 
     const admin = await signedIn("admin", "a password for the tests");
     admin.removeAllListeners("dialog");
-    admin.on("dialog", (dialog) => void dialog.accept()); // the revoke confirmation, accepted
+    admin.on("dialog", (dialog) => void dialog.accept()); // the rotate and revoke confirmations, accepted
     await admin.getByRole("link", { name: "Hosts" }).click();
     const counts = admin.getByRole("group", { name: "Fleet counts" });
     const enrolled = readDb(data.dir, (db) => db.prepare("SELECT count(*) FROM hosts").pluck().get());
@@ -649,6 +649,9 @@ describe("the analyst console in a browser", () => {
 
     await admin.goto("/hosts");
     await admin.getByRole("link", { name: hostile }).click();
+    await admin.getByRole("button", { name: "Rotate credential" }).click();
+    await expect.poll(() => admin.getByText(/new credential asked .*waiting for the agent/).count()).toBe(1);
+    expect(await (await heartbeat("tracepoint")).json()).toEqual({ ok: true, rotateCredential: true });
     await admin.getByRole("button", { name: "Revoke agent" }).click();
     await expect.poll(() => admin.getByText("revoked: refused until it enrolls again").count()).toBe(1);
     expect((await heartbeat("tracepoint")).status).toBe(401);
@@ -661,6 +664,7 @@ describe("the analyst console in a browser", () => {
       .toEqual(["env=ci", "role=runner"]);
     expect(await viewer.getByRole("button", { name: "Edit labels" }).count()).toBe(0);
     expect(await viewer.getByRole("button", { name: "Revoke agent" }).count()).toBe(0);
+    expect(await viewer.getByRole("button", { name: "Rotate credential" }).count()).toBe(0);
     expect(dialogs).toEqual([]);
     await admin.context().close();
     await viewer.context().close();

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SimulatedFleet } from "../fleet-sim/fleet";
-import { cli, dataDir, freePort, type Running, startAgent, startServer } from "./processes";
+import { cli, dataDir, exportedEvents, freePort, type Running, startAgent, startServer } from "./processes";
 
 const HOSTS_PER_LABEL = 250;
 
@@ -15,6 +15,7 @@ describe("a fleet of 500 simulated hosts and the real local agent", () => {
   let agent: Running;
   let base: string;
   let adminToken: string;
+  const agentDir = mkdtempSync(join(tmpdir(), "vigil-agent-"));
   const fleets: SimulatedFleet[] = [];
 
   const trpc = async <T>(path: string, input: unknown, method: "GET" | "POST" = "GET"): Promise<T> => {
@@ -37,7 +38,7 @@ describe("a fleet of 500 simulated hosts and the real local agent", () => {
   beforeAll(async () => {
     base = `http://127.0.0.1:${await freePort()}`;
     server = await startServer(data.dir, Number(new URL(base).port));
-    agent = await startAgent(base, mkdtempSync(join(tmpdir(), "vigil-agent-")), data.enrollToken);
+    agent = await startAgent(base, agentDir, data.enrollToken);
     adminToken = vigil("token", "create", "--role", "admin", "--name", "fleet-test");
     for (const env of ["prod", "staging"]) {
       const token = vigil("enroll-token", "create", "--name", env, "--labels", `env=${env}`);
@@ -149,5 +150,41 @@ rules:
       q: local,
     });
     expect(mine.hosts.find((h) => h.name === local)?.policy.expected).toEqual([]);
+  });
+
+  it("rotates the real agent's credential from its host: the agent takes the new one, the old is refused, events flow", async () => {
+    const local = readFileSync("/proc/sys/kernel/hostname", "utf8").trim();
+    const list = await trpc<{ hosts: { id: number; name: string }[] }>("hosts.list", { q: local });
+    const hostId = list.hosts.find((h) => h.name === local)?.id as number;
+    const saved = () =>
+      (JSON.parse(readFileSync(join(agentDir, "agent.json"), "utf8")) as { credential: string }).credential;
+    const old = saved();
+    const heartbeatWith = (credential: string) =>
+      fetch(`${base}/api/agent/v1/heartbeat`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" },
+        body: "{}",
+      }).then((r) => r.status);
+    expect(await heartbeatWith(old)).toBe(400); // known credential, not a heartbeat
+
+    expect(await trpc("hosts.rotateCredential", { id: hostId }, "POST")).toEqual({ agents: 1 });
+    await expect.poll(saved, { timeout: 30_000 }).not.toBe(old);
+    type Detail = { agents: { rotateRequestedMs: number | null; rotatedMs: number | null }[] };
+    await expect
+      .poll(async () => (await trpc<Detail>("hosts.get", { id: hostId })).agents[0], { timeout: 30_000 })
+      .toMatchObject({ rotateRequestedMs: null, rotatedMs: expect.any(Number) });
+    expect(await heartbeatWith(old)).toBe(401);
+    expect(await heartbeatWith(saved())).toBe(400);
+    expect(agent.output).toContain("credential rotated");
+
+    const marker = `rotated-${Date.now()}`;
+    execFileSync("/bin/true", [marker]);
+    await expect
+      .poll(async () => (await exportedEvents(base, adminToken, `type=exec&q=${marker}`)).length, {
+        timeout: 30_000,
+        interval: 1000,
+      })
+      .toBe(1);
+    expect(agent.output).not.toMatch(/refused \(401\)/);
   });
 });

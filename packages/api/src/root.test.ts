@@ -26,6 +26,7 @@ const access: Record<string, { role: "public" | Role; input?: unknown }> = {
   "hosts.get": { role: "viewer", input: { id: 1 } },
   "hosts.setLabels": { role: "admin", input: { id: 1, labels: { env: "prod" } } },
   "hosts.revokeAgent": { role: "admin", input: { id: 1 } },
+  "hosts.rotateCredential": { role: "admin", input: { id: 1 } },
   "tokens.list": { role: "admin" },
   "tokens.create": { role: "admin", input: { name: "ci", role: "viewer" } },
   "tokens.revoke": { role: "admin", input: { id: "0123456789abcdef" } },

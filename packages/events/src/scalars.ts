@@ -16,9 +16,6 @@ const u64Max = (2n ** 64n - 1n).toString();
 export const u64StringSchema = z
   .string()
   .regex(/^(0|[1-9]\d{0,19})$/, "expected an unsigned 64-bit integer as a decimal string")
-  .refine(
-    (value) => value.length < u64Max.length || value <= u64Max,
-    "exceeds the unsigned 64-bit range",
-  );
+  .refine((value) => value.length < u64Max.length || value <= u64Max, "exceeds the unsigned 64-bit range");
 
 export const errnoSchema = z.string().regex(/^E[A-Z0-9]+$/, "expected an errno name such as EPERM");

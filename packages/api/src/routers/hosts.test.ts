@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
 import { listAlerts } from "../services/alerts";
-import { authenticateAgent } from "../services/authenticate";
+import { authenticateAgent, issueNextCredential } from "../services/authenticate";
 import { enrollAgent } from "../services/enroll";
 import { createEnrollToken } from "../services/enroll-tokens";
 import { fleetPage } from "../services/fleet";
@@ -206,6 +206,9 @@ rules:
       await expect(lower.hosts.revokeAgent({ id: agent.hostId })).rejects.toThrow(
         expect.objectContaining({ code: "FORBIDDEN" }),
       );
+      await expect(lower.hosts.rotateCredential({ id: agent.hostId })).rejects.toThrow(
+        expect.objectContaining({ code: "FORBIDDEN" }),
+      );
     }
     const anonymous = createCaller({ ...context, actor: null });
     await expect(anonymous.hosts.list({})).rejects.toThrow(expect.objectContaining({ code: "UNAUTHORIZED" }));
@@ -221,7 +224,14 @@ rules:
     expect(() => authenticateAgent(store, credential)).toThrow(/revoked/);
     const detail = await admin.hosts.get({ id: agent.hostId });
     expect(detail.agents).toEqual([
-      { id: agent.agentId, createdMs: T0, revokedMs: expect.any(Number), enrollToken: "prod" },
+      {
+        id: agent.agentId,
+        createdMs: T0,
+        revokedMs: expect.any(Number),
+        enrollToken: "prod",
+        rotateRequestedMs: null,
+        rotatedMs: null,
+      },
     ]);
     expect(store.db.select().from(agents).all()).toHaveLength(1);
     const audit = store.sqlite.prepare("SELECT actor, action, target FROM audit_log ORDER BY id").all();
@@ -229,6 +239,38 @@ rules:
       { actor: "user:ops", action: "host labels changed", target: `host:${agent.hostId}` },
       { actor: "user:ops", action: "host agent revoked", target: `host:${agent.hostId}` },
     ]);
+  });
+
+  it("rotates an agent's credential: the old one works until the new one is first used, then is refused", async () => {
+    const { store, credential, admin, agent } = fleet();
+    expect(() => issueNextCredential(store, authenticateAgent(store, credential))).toThrow(
+      /no new credential/,
+    );
+    expect(authenticateAgent(store, credential).rotateCredential).toBe(false);
+
+    expect(await admin.hosts.rotateCredential({ id: agent.hostId })).toEqual({ agents: 1 });
+    const asked = authenticateAgent(store, credential);
+    expect(asked.rotateCredential).toBe(true); // what its heartbeats are answered
+    const lost = issueNextCredential(store, asked).credential; // the agent could not save this one
+    const { credential: next } = issueNextCredential(store, authenticateAgent(store, credential));
+    expect(next).not.toBe(credential);
+    expect(() => authenticateAgent(store, lost)).toThrow(/unknown agent credential/);
+    expect(authenticateAgent(store, credential).rotateCredential).toBe(true); // still valid until `next` is used
+
+    const rotated = authenticateAgent(store, next, T0 + 5_000);
+    expect(rotated).toMatchObject({ agentId: agent.agentId, hostId: agent.hostId, rotateCredential: false });
+    expect(() => authenticateAgent(store, credential)).toThrow(/unknown agent credential/);
+    expect(authenticateAgent(store, next).rotateCredential).toBe(false);
+    expect((await admin.hosts.get({ id: agent.hostId })).agents[0]).toMatchObject({
+      rotateRequestedMs: null,
+      rotatedMs: T0 + 5_000,
+    });
+
+    revokeHostAgents(store, agent.hostId);
+    await expect(admin.hosts.rotateCredential({ id: agent.hostId })).rejects.toThrow(/no enrolled agent/);
+    await expect(admin.hosts.rotateCredential({ id: 999 })).rejects.toThrow(/no host with id 999/);
+    const audit = store.sqlite.prepare("SELECT action FROM audit_log").pluck().all();
+    expect(audit).toEqual(["host credential rotation asked"]);
   });
 
   it("raises an alert when a host goes offline, falls back from lsm, drops events or backs up, once per episode", () => {

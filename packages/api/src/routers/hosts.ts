@@ -2,7 +2,7 @@ import { z } from "zod";
 import { fleetPage, fleetSorts } from "../services/fleet";
 import { eventsPerMinute, fleetOverTime } from "../services/fleet-history";
 import { hostStatuses } from "../services/fleet-status";
-import { hostDetail, revokeHostAgents, setHostLabels } from "../services/host-detail";
+import { hostDetail, revokeHostAgents, rotateHostCredential, setHostLabels } from "../services/host-detail";
 import { audit } from "../trpc/context";
 import { procedureFor, router } from "../trpc/init";
 import { labels } from "./labels";
@@ -61,5 +61,18 @@ export const hostsRouter = router({
       const revoked = revokeHostAgents(ctx.store, input.id);
       audit(ctx, { action: "host agent revoked", target: `host:${input.id}`, detail: { revoked } });
       return { revoked };
+    }),
+
+  /** The host's agent fetches a new credential with its next heartbeat; the old one works until the new is used. */
+  rotateCredential: procedureFor("admin")
+    .input(z.strictObject({ id: hostId }))
+    .mutation(({ ctx, input }) => {
+      const agents = rotateHostCredential(ctx.store, input.id);
+      audit(ctx, {
+        action: "host credential rotation asked",
+        target: `host:${input.id}`,
+        detail: { agents },
+      });
+      return { agents };
     }),
 });

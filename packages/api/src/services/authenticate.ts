@@ -1,9 +1,15 @@
 import { agents, apiTokens, hosts, type Role, roles, type Store } from "@vigil/db";
 import { eq } from "drizzle-orm";
-import { forbidden, unauthorized } from "../errors";
-import { parseToken, secretMatches } from "../secrets";
+import { conflict, forbidden, unauthorized } from "../errors";
+import { formatToken, newSecret, parseToken, secretMatches } from "../secrets";
 
-export type AuthenticatedAgent = { agentId: string; hostId: number; machineId: string };
+export type AuthenticatedAgent = {
+  agentId: string;
+  hostId: number;
+  machineId: string;
+  /** an admin asked for a new credential, which the agent has not used yet */
+  rotateCredential: boolean;
+};
 export type AuthenticatedToken = { tokenId: string; name: string; role: Role };
 
 /** The bearer credential of an `Authorization` header, or null. */
@@ -12,7 +18,11 @@ export function bearer(authorization: string | null): string | null {
   return match ? (match[1] as string) : null;
 }
 
-export function authenticateAgent(store: Store, credential: string | null): AuthenticatedAgent {
+export function authenticateAgent(
+  store: Store,
+  credential: string | null,
+  nowMs = Date.now(),
+): AuthenticatedAgent {
   const parsed = credential ? parseToken("vga", credential) : null;
   if (!parsed) throw unauthorized("missing or malformed agent credential (Authorization: Bearer vga_...)");
   const row = store.db
@@ -21,15 +31,51 @@ export function authenticateAgent(store: Store, credential: string | null): Auth
       hostId: agents.hostId,
       machineId: hosts.machineId,
       secretHash: agents.secretHash,
+      nextSecretHash: agents.nextSecretHash,
+      rotateRequestedMs: agents.rotateRequestedMs,
       revokedMs: agents.revokedMs,
     })
     .from(agents)
     .innerJoin(hosts, eq(hosts.id, agents.hostId))
     .where(eq(agents.id, parsed.id))
     .get();
-  if (!row || !secretMatches(parsed.secret, row.secretHash)) throw unauthorized("unknown agent credential");
+  if (!row) throw unauthorized("unknown agent credential");
+  const current = secretMatches(parsed.secret, row.secretHash);
+  const next = !current && row.nextSecretHash !== null && secretMatches(parsed.secret, row.nextSecretHash);
+  if (!current && !next) throw unauthorized("unknown agent credential");
   if (row.revokedMs !== null) throw unauthorized("this agent was revoked: enroll it again with a new token");
-  return { agentId: row.agentId, hostId: row.hostId, machineId: row.machineId };
+  if (next) {
+    // The first use of the new secret completes the rotation: from now on the old one is refused.
+    store.db
+      .update(agents)
+      .set({
+        secretHash: row.nextSecretHash as string,
+        nextSecretHash: null,
+        rotateRequestedMs: null,
+        rotatedMs: nowMs,
+      })
+      .where(eq(agents.id, row.agentId))
+      .run();
+  }
+  return {
+    agentId: row.agentId,
+    hostId: row.hostId,
+    machineId: row.machineId,
+    rotateCredential: !next && row.rotateRequestedMs !== null,
+  };
+}
+
+/**
+ * A new credential for an agent an admin asked to rotate; its old one stays valid until the new one is first used
+ * (an agent that fails to save it asks again and gets another). 409 when no rotation was asked for.
+ */
+export function issueNextCredential(store: Store, agent: AuthenticatedAgent): { credential: string } {
+  if (!agent.rotateCredential) {
+    throw conflict("no new credential was asked for this agent: an admin rotates it from the host's page");
+  }
+  const { secret, secretHash } = newSecret();
+  store.db.update(agents).set({ nextSecretHash: secretHash }).where(eq(agents.id, agent.agentId)).run();
+  return { credential: formatToken("vga", agent.agentId, secret) };
 }
 
 /** The API token a bearer credential names, whatever its role; 401 when it is missing, unknown or revoked. */

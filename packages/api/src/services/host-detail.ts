@@ -1,13 +1,20 @@
 import { agents, enrollTokens, hosts, type Severity, type Store } from "@vigil/db";
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { notFound } from "../errors";
+import { conflict, notFound } from "../errors";
 import { type FleetHost, fleetHosts } from "./fleet";
 import { type HealthPoint, hostHealth } from "./fleet-history";
 
 export type HostDetail = {
   host: FleetHost;
   /** the credentials this host enrolled with, newest first: at most one is not revoked */
-  agents: { id: string; createdMs: number; revokedMs: number | null; enrollToken: string | null }[];
+  agents: {
+    id: string;
+    createdMs: number;
+    revokedMs: number | null;
+    enrollToken: string | null;
+    rotateRequestedMs: number | null;
+    rotatedMs: number | null;
+  }[];
   alerts: { id: number; rule: string; severity: Severity; title: string; status: string; lastNs: string }[];
   health: HealthPoint[];
 };
@@ -21,6 +28,8 @@ export function hostDetail(store: Store, hostId: number, nowMs = Date.now()): Ho
       createdMs: agents.createdMs,
       revokedMs: agents.revokedMs,
       enrollToken: enrollTokens.name,
+      rotateRequestedMs: agents.rotateRequestedMs,
+      rotatedMs: agents.rotatedMs,
     })
     .from(agents)
     .leftJoin(enrollTokens, eq(enrollTokens.id, agents.enrollTokenId))
@@ -52,4 +61,21 @@ export function revokeHostAgents(store: Store, hostId: number, nowMs = Date.now(
     .set({ revokedMs: nowMs })
     .where(and(eq(agents.hostId, hostId), isNull(agents.revokedMs)))
     .run().changes;
+}
+
+/**
+ * Asks the host's agent for a new credential: its next heartbeat is answered so, it fetches one with the old, and
+ * the old is refused once the new is used. Returns how many agents were asked (0: none is enrolled and not revoked).
+ */
+export function rotateHostCredential(store: Store, hostId: number, nowMs = Date.now()): number {
+  if (!store.db.select({ id: hosts.id }).from(hosts).where(eq(hosts.id, hostId)).get()) {
+    throw notFound(`no host with id ${hostId}`);
+  }
+  const { changes } = store.db
+    .update(agents)
+    .set({ rotateRequestedMs: nowMs })
+    .where(and(eq(agents.hostId, hostId), isNull(agents.revokedMs)))
+    .run();
+  if (changes === 0) throw conflict("this host has no enrolled agent to rotate: enroll one with a token");
+  return changes;
 }

@@ -78,34 +78,72 @@ function LabelEditor({ id, labels }: { id: number; labels: Record<string, string
   );
 }
 
-function RevokeAgent({ id, name }: { id: number; name: string }) {
+/** Admin actions on the host's enrolled agent: a new credential, or refusing it altogether. */
+function AgentActions({ id, name }: { id: number; name: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const revoke = useMutation(
-    trpc.hosts.revokeAgent.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.hosts.get.queryKey({ id }) }),
-    }),
-  );
-  const confirmAndRevoke = () => {
-    if (
-      window.confirm(
-        `Revoke the agent of ${name}? It is refused from now on, until it enrolls again with a token.`,
-      )
-    )
-      revoke.mutate({ id });
-  };
+  const onSuccess = () => queryClient.invalidateQueries({ queryKey: trpc.hosts.get.queryKey({ id }) });
+  const rotate = useMutation(trpc.hosts.rotateCredential.mutationOptions({ onSuccess }));
+  const revoke = useMutation(trpc.hosts.revokeAgent.mutationOptions({ onSuccess }));
+  const confirmed = (question: string) => window.confirm(question);
+  const error = rotate.error ?? revoke.error;
   return (
     <>
-      <button type="button" className="danger" onClick={confirmAndRevoke} disabled={revoke.isPending}>
+      <button
+        type="button"
+        onClick={() =>
+          confirmed(
+            `Give the agent of ${name} a new credential? It fetches one with its next heartbeat; the old one is refused once the new one is used.`,
+          ) && rotate.mutate({ id })
+        }
+        disabled={rotate.isPending}
+      >
+        Rotate credential
+      </button>{" "}
+      <button
+        type="button"
+        className="danger"
+        onClick={() =>
+          confirmed(
+            `Revoke the agent of ${name}? It is refused from now on, until it enrolls again with a token.`,
+          ) && revoke.mutate({ id })
+        }
+        disabled={revoke.isPending}
+      >
         Revoke agent
       </button>
-      {revoke.error && (
+      {error && (
         <p role="alert" className="error">
-          {revoke.error.message}
+          {error.message}
         </p>
       )}
     </>
   );
+}
+
+/** Where the agent's credential stands: a rotation waiting for the agent, or when it last took a new one. */
+function CredentialState({
+  agent,
+  nowMs,
+}: {
+  agent: { rotateRequestedMs: number | null; rotatedMs: number | null };
+  nowMs: number;
+}) {
+  if (agent.rotateRequestedMs !== null)
+    return (
+      <span className="warn small">
+        {" "}
+        · new credential asked {ago(agent.rotateRequestedMs, nowMs)}: waiting for the agent to take it
+      </span>
+    );
+  if (agent.rotatedMs !== null)
+    return (
+      <span className="muted small">
+        {" "}
+        · credential rotated {new Date(agent.rotatedMs).toISOString().slice(0, 16).replace("T", " ")}
+      </span>
+    );
+  return null;
 }
 
 function RecentEvents({ machineId }: { machineId: string }) {
@@ -198,13 +236,14 @@ export function HostDetailView({ id, isAdmin }: { id: number; isAdmin: boolean }
               <span className="muted small">
                 {" "}
                 · enrolled {new Date(active.createdMs).toISOString().slice(0, 10)}
+                <CredentialState agent={active} nowMs={nowMs} />
               </span>
             ) : (
               <span className="error small"> · revoked: refused until it enrolls again</span>
             )}
             {isAdmin && active && (
               <div>
-                <RevokeAgent id={host.id} name={printable(host.name)} />
+                <AgentActions id={host.id} name={printable(host.name)} />
               </div>
             )}
           </dd>

@@ -9,7 +9,8 @@ export async function POST(request: Request): Promise<Response> {
     const { store } = vigil();
     const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
     recordHeartbeat(store, agent, await readJson(request, 256 * 1024));
-    return json(200, { ok: true });
+    // An agent told to rotate fetches a new credential (POST /api/agent/v1/credential) with this one.
+    return json(200, agent.rotateCredential ? { ok: true, rotateCredential: true } : { ok: true });
   } catch (error) {
     return errorResponse(error);
   }
