@@ -633,6 +633,9 @@ describe("the analyst console in a browser", () => {
     await expect.poll(() => admin.getByRole("heading", { level: 1 }).textContent()).toContain(localName);
     await expect.poll(() => admin.locator(".host-detail table.events tbody tr").count()).toBeGreaterThan(0);
     expect(await admin.getByText("Agent health, last 24 hours").count()).toBe(1);
+    await expect
+      .poll(() => admin.locator(".policy-history li").first().textContent())
+      .toMatch(/no policy applied · not enforcing/);
     await admin.getByRole("button", { name: "Edit labels" }).click();
     await admin.getByLabel(/Labels \(key=value/).fill("env=ci\nrole=runner");
     await admin.getByRole("button", { name: "Save labels" }).click();

@@ -149,6 +149,34 @@ rules:
     expect(await state()).toMatchObject({ state: "pending", expected: [] });
   });
 
+  it("keeps each change in what a host applies as its policy history, newest first, the last 100", async () => {
+    const { store, agent, admin } = fleet();
+    const state = (hash: string | null, error: string | null = null) => ({
+      hash,
+      applied: hash ? [{ name: "p", version: Number(hash.slice(1)) }] : [],
+      error,
+      enforcing: hash !== null,
+    });
+    const history = async () => (await admin.hosts.get({ id: agent.hostId })).policyHistory;
+    recordHeartbeat(store, agent, beat("lsm"), T0); // an agent that reports no policy state adds nothing
+    recordHeartbeat(store, agent, beat("lsm", { policies: state(null) }), T0 + 1_000);
+    recordHeartbeat(store, agent, beat("lsm", { policies: state(null) }), T0 + 2_000); // the same again
+    recordHeartbeat(store, agent, beat("lsm", { policies: state("v1") }), T0 + 3_000);
+    recordHeartbeat(store, agent, beat("lsm", { policies: state("v1", "cannot load v2: bad") }), T0 + 4_000);
+    expect(await history()).toEqual([
+      { timeMs: T0 + 4_000, ...state("v1", "cannot load v2: bad") },
+      { timeMs: T0 + 3_000, ...state("v1") },
+      { timeMs: T0 + 1_000, ...state(null) },
+    ]);
+    for (let v = 2; v <= 120; v++)
+      recordHeartbeat(store, agent, beat("lsm", { policies: state(`v${v}`) }), T0 + v * 10_000);
+    const kept = store.sqlite.prepare("SELECT count(*) FROM host_policy_changes").pluck().get();
+    expect(kept).toBe(100);
+    const shown = await history();
+    expect(shown).toHaveLength(50);
+    expect(shown[0]?.hash).toBe("v120");
+  });
+
   it("flags a host whose sensor fell back from lsm to tracepoint, also across an agent restart", () => {
     const { store, agent } = fleet();
     const flagged = () => store.db.select().from(hosts).where(eq(hosts.id, agent.hostId)).get()?.lsmLostMs;

@@ -1,4 +1,4 @@
-import { hostSamples, hosts, type Store } from "@vigil/db";
+import { hostPolicyChanges, hostSamples, hosts, type Store } from "@vigil/db";
 import { describeIssues } from "@vigil/events";
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
@@ -50,7 +50,7 @@ export function recordHeartbeat(
 function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): void {
   const mode = beat.sensor?.mode ?? null;
   const before = store.db
-    .select({ mode: hosts.sensorMode, lsmLostMs: hosts.lsmLostMs })
+    .select({ mode: hosts.sensorMode, lsmLostMs: hosts.lsmLostMs, policyStatus: hosts.policyStatus })
     .from(hosts)
     .where(eq(hosts.id, hostId))
     .get();
@@ -78,6 +78,9 @@ function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): v
     .values({ hostId: hostId, minute: Math.floor(nowMs / 60_000), ...sample })
     .onConflictDoUpdate({ target: [hostSamples.hostId, hostSamples.minute], set: sample })
     .run();
+  if (beat.policies && !samePolicyState(before?.policyStatus ?? null, beat.policies)) {
+    recordPolicyChange(store, hostId, beat.policies, nowMs);
+  }
   store.db
     .update(hosts)
     .set({
@@ -97,4 +100,35 @@ function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): v
     })
     .where(eq(hosts.id, hostId))
     .run();
+}
+
+type PolicyState = NonNullable<Heartbeat["policies"]>;
+
+const samePolicyState = (before: PolicyState | null, now: PolicyState) =>
+  before !== null &&
+  before.hash === now.hash &&
+  before.error === now.error &&
+  before.enforcing === now.enforcing &&
+  JSON.stringify(before.applied) === JSON.stringify(now.applied);
+
+const KEPT_POLICY_CHANGES = 100;
+
+function recordPolicyChange(store: Store, hostId: number, state: PolicyState, nowMs: number): void {
+  store.db
+    .insert(hostPolicyChanges)
+    .values({
+      hostId,
+      timeMs: nowMs,
+      hash: state.hash,
+      applied: state.applied,
+      error: state.error,
+      enforcing: state.enforcing,
+    })
+    .run();
+  store.sqlite
+    .prepare(
+      `DELETE FROM host_policy_changes WHERE host_id = ? AND id <= (
+         SELECT id FROM host_policy_changes WHERE host_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+    )
+    .run(hostId, hostId, KEPT_POLICY_CHANGES);
 }

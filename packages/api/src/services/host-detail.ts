@@ -1,4 +1,4 @@
-import { agents, enrollTokens, hosts, type Severity, type Store } from "@vigil/db";
+import { agents, enrollTokens, hostPolicyChanges, hosts, type Severity, type Store } from "@vigil/db";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { conflict, notFound } from "../errors";
 import { type FleetHost, fleetHosts } from "./fleet";
@@ -17,7 +17,17 @@ export type HostDetail = {
   }[];
   alerts: { id: number; rule: string; severity: Severity; title: string; status: string; lastNs: string }[];
   health: HealthPoint[];
+  /** what the agent said it applies, each time that changed, newest first */
+  policyHistory: {
+    timeMs: number;
+    hash: string | null;
+    applied: { name: string; version: number }[];
+    error: string | null;
+    enforcing: boolean;
+  }[];
 };
+
+const POLICY_HISTORY = 50;
 
 export function hostDetail(store: Store, hostId: number, nowMs = Date.now()): HostDetail {
   const [host] = fleetHosts(store, nowMs, hostId);
@@ -43,7 +53,20 @@ export function hostDetail(store: Store, hostId: number, nowMs = Date.now()): Ho
        ORDER BY last_ns DESC LIMIT 20`,
     )
     .all(hostId) as HostDetail["alerts"];
-  return { host, agents: enrolled, alerts, health: hostHealth(store, hostId, nowMs) };
+  const policyHistory = store.db
+    .select({
+      timeMs: hostPolicyChanges.timeMs,
+      hash: hostPolicyChanges.hash,
+      applied: hostPolicyChanges.applied,
+      error: hostPolicyChanges.error,
+      enforcing: hostPolicyChanges.enforcing,
+    })
+    .from(hostPolicyChanges)
+    .where(eq(hostPolicyChanges.hostId, hostId))
+    .orderBy(desc(hostPolicyChanges.id))
+    .limit(POLICY_HISTORY)
+    .all();
+  return { host, agents: enrolled, alerts, health: hostHealth(store, hostId, nowMs), policyHistory };
 }
 
 export function setHostLabels(store: Store, hostId: number, labels: Record<string, string>): void {

@@ -7,6 +7,7 @@ export * from "./enroll-tokens";
 export * from "./event-streams";
 export * from "./events";
 export * from "./files";
+export * from "./host-policy-changes";
 export * from "./host-samples";
 export * from "./host-users";
 export * from "./hosts";

@@ -146,6 +146,47 @@ function CredentialState({
   return null;
 }
 
+/** Each change in what the agent said it applies, newest first. */
+function PolicyHistory({
+  changes,
+}: {
+  changes: {
+    timeMs: number;
+    hash: string | null;
+    applied: { name: string; version: number }[];
+    error: string | null;
+    enforcing: boolean;
+  }[];
+}) {
+  return (
+    <div className="card panel">
+      <h2>Policy history</h2>
+      {changes.length === 0 ? (
+        <p className="muted">The agent has not reported the policies it applies yet.</p>
+      ) : (
+        <ul className="plain-list small policy-history">
+          {changes.map((c) => (
+            <li key={`${c.timeMs}-${c.hash}`}>
+              <span className="mono">{new Date(c.timeMs).toISOString().slice(0, 19).replace("T", " ")}</span>{" "}
+              {c.applied.length === 0
+                ? "no policy applied"
+                : c.applied.map((p, i) => (
+                    <span key={p.name}>
+                      {i > 0 && ", "}
+                      <Link href={`/policies/edit?${new URLSearchParams({ name: p.name })}`}>{p.name}</Link> v
+                      {p.version}
+                    </span>
+                  ))}
+              <span className="muted"> · {c.enforcing ? "enforcing" : "not enforcing"}</span>
+              {c.error && <div className="error">{printable(c.error)}</div>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 function RecentEvents({ machineId }: { machineId: string }) {
   const trpc = useTRPC();
   const events = useQuery(
@@ -200,7 +241,7 @@ export function HostDetailView({ id, isAdmin }: { id: number; isAdmin: boolean }
     );
   }
   if (!detail.data) return <p className="muted">Loading…</p>;
-  const { host, agents, alerts, health, nowMs } = detail.data;
+  const { host, agents, alerts, health, policyHistory, nowMs } = detail.data;
   const chart = health.map((p) => ({ ...p, time: new Date(p.timeMs).toISOString().slice(11, 16) }));
   const active = agents.find((a) => a.revokedMs === null);
   return (
@@ -330,6 +371,7 @@ export function HostDetailView({ id, isAdmin }: { id: number; isAdmin: boolean }
           </ul>
         )}
       </div>
+      <PolicyHistory changes={policyHistory} />
       <RecentEvents machineId={host.machineId} />
       <div className="card panel">
         <h2>Enrollments</h2>
