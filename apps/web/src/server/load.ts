@@ -1,26 +1,39 @@
 /** The largest event batch body the agent API takes (before and after gunzip). */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
+/** What a batch is counted as at least: its decoded rows and the request's own memory. */
+const MIN_BATCH_BYTES = 64 * 1024;
+
 /**
- * Event batches the server holds at once (reading, decoding, or waiting for the single writer): each may hold up
- * to 16 MiB, so past `maxReading` the server answers "retry later" (agents keep the events spooled) rather than let
- * memory grow without bound. A saturated writer only makes agents wait for their answer, and their spools absorb it.
+ * The event batches the server holds at once (reading, decoding, or waiting for the single writer), counted by
+ * their size: a body's declared length, or the largest a body may be when it declares none. Past `maxBytes` the
+ * server answers "retry later" (agents keep the events spooled) rather than let memory grow without bound; many
+ * small batches from a large fleet fit, 32 of the largest do. A saturated writer only makes agents wait for their
+ * answer, and their spools absorb it.
  */
 export class BodyLimiter {
-  private reading = 0;
+  private held = 0;
 
-  constructor(private readonly maxReading = 32) {}
+  constructor(private readonly maxBytes = 32 * MAX_BATCH_BYTES) {}
 
-  full(): boolean {
-    return this.reading >= this.maxReading;
+  /** The bytes a request with this Content-Length header counts for. */
+  static sizeOf(contentLength: string | null): number {
+    const declared = Number(contentLength ?? Number.NaN);
+    if (!Number.isInteger(declared) || declared < 0 || declared > MAX_BATCH_BYTES) return MAX_BATCH_BYTES;
+    return Math.max(declared, MIN_BATCH_BYTES);
   }
 
-  async read<B>(read: () => Promise<B>): Promise<B> {
-    this.reading++;
+  /** Whether a batch of `bytes` more would pass the limit. */
+  full(bytes: number): boolean {
+    return this.held > 0 && this.held + bytes > this.maxBytes;
+  }
+
+  async read<B>(bytes: number, read: () => Promise<B>): Promise<B> {
+    this.held += bytes;
     try {
       return await read();
     } finally {
-      this.reading--;
+      this.held -= bytes;
     }
   }
 }

@@ -15,11 +15,12 @@ export async function POST(request: Request): Promise<Response> {
   const started = performance.now();
   const metrics = ingestMetrics();
   try {
-    if (bodies.full()) throw retryLater("the server is receiving too many batches at once: retry later");
+    const size = BodyLimiter.sizeOf(request.headers.get("content-length"));
+    if (bodies.full(size)) throw retryLater("the server is receiving too many batches at once: retry later");
     const { store, ingest } = vigil();
     const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
     const encoding = request.headers.get("content-encoding");
-    const result = await bodies.read(async () => {
+    const result = await bodies.read(size, async () => {
       const batch = await batchDecoder()(await readBody(request, MAX_BATCH_BYTES), encoding, agent.machineId);
       return turns.run(() => ingest.write(agent, batch));
     });
