@@ -1,4 +1,5 @@
-import { agents, apiTokens, hosts, type Role, roles, type Store } from "@vigil/db";
+import { agents, apiTokens, type Role, roles, type Store } from "@vigil/db";
+import type { Statement } from "better-sqlite3";
 import { eq } from "drizzle-orm";
 import { conflict, forbidden, unauthorized } from "../errors";
 import { formatToken, newSecret, parseToken, secretMatches } from "../secrets";
@@ -18,6 +19,31 @@ export function bearer(authorization: string | null): string | null {
   return match ? (match[1] as string) : null;
 }
 
+type AgentRow = {
+  agentId: string;
+  hostId: number;
+  machineId: string;
+  secretHash: string;
+  nextSecretHash: string | null;
+  rotateRequestedMs: number | null;
+  revokedMs: number | null;
+};
+
+// Every agent request starts here (hundreds a second in a large fleet): one statement prepared per database.
+const agentLookups = new WeakMap<Store["sqlite"], Statement<[string], AgentRow>>();
+function agentLookup(store: Store): Statement<[string], AgentRow> {
+  let lookup = agentLookups.get(store.sqlite);
+  if (!lookup) {
+    lookup = store.sqlite.prepare(
+      `SELECT a.id AS agentId, a.host_id AS hostId, h.machine_id AS machineId, a.secret_hash AS secretHash,
+         a.next_secret_hash AS nextSecretHash, a.rotate_requested_ms AS rotateRequestedMs, a.revoked_ms AS revokedMs
+       FROM agents a JOIN hosts h ON h.id = a.host_id WHERE a.id = ?`,
+    );
+    agentLookups.set(store.sqlite, lookup);
+  }
+  return lookup;
+}
+
 export function authenticateAgent(
   store: Store,
   credential: string | null,
@@ -25,20 +51,7 @@ export function authenticateAgent(
 ): AuthenticatedAgent {
   const parsed = credential ? parseToken("vga", credential) : null;
   if (!parsed) throw unauthorized("missing or malformed agent credential (Authorization: Bearer vga_...)");
-  const row = store.db
-    .select({
-      agentId: agents.id,
-      hostId: agents.hostId,
-      machineId: hosts.machineId,
-      secretHash: agents.secretHash,
-      nextSecretHash: agents.nextSecretHash,
-      rotateRequestedMs: agents.rotateRequestedMs,
-      revokedMs: agents.revokedMs,
-    })
-    .from(agents)
-    .innerJoin(hosts, eq(hosts.id, agents.hostId))
-    .where(eq(agents.id, parsed.id))
-    .get();
+  const row = agentLookup(store).get(parsed.id);
   if (!row) throw unauthorized("unknown agent credential");
   const current = secretMatches(parsed.secret, row.secretHash);
   const next = !current && row.nextSecretHash !== null && secretMatches(parsed.secret, row.nextSecretHash);

@@ -45,6 +45,12 @@ export class Ingest {
     this.stored = this.storedEvents - count;
   }
 
+  /** A transaction around `write`s was rolled back after they returned: what they stored is gone. */
+  rolledBack(): void {
+    this.writer.forgetIds();
+    this.stored = null;
+  }
+
   /** Programs or files were deleted (retention): cached ids may point at nothing. */
   forgetIds(): void {
     this.writer.forgetIds();
@@ -56,12 +62,24 @@ export class Ingest {
 
   /** Stores a decoded batch: one transaction, retried events skipped. */
   write(agent: AuthenticatedAgent, batch: DecodedBatch): IngestResult {
+    try {
+      return this.store.sqlite.transaction(() => this.writeIn(agent, batch))();
+    } catch (error) {
+      this.rolledBack();
+      throw error;
+    }
+  }
+
+  /**
+   * Stores a decoded batch in the caller's transaction (several batches share one commit). It opens no savepoint:
+   * if it throws, the caller rolls the whole transaction back and calls `rolledBack()`.
+   */
+  writeIn(agent: AuthenticatedAgent, batch: DecodedBatch): IngestResult {
     const { stream, firstSeq, size, rows } = batch;
-    let duplicates = 0;
+    const stored = this.lastSeq.get(agent.agentId, stream) ?? 0;
+    const duplicates = Math.min(size, Math.max(0, stored - firstSeq + 1));
     let accepted = 0;
-    const write = this.store.sqlite.transaction(() => {
-      const stored = this.lastSeq.get(agent.agentId, stream) ?? 0;
-      duplicates = Math.min(size, Math.max(0, stored - firstSeq + 1));
+    try {
       const seqs = this.writer.write(agent.hostId, rows, duplicates);
       for (const { row, event } of rows.notable) {
         const seq = seqs[row] as number;
@@ -71,11 +89,7 @@ export class Ingest {
       this.rollups.flush();
       for (const seq of seqs) if (seq !== 0) accepted++;
       if (size > 0) this.setLastSeq.run(agent.agentId, stream, firstSeq + size - 1);
-    });
-    try {
-      write();
     } catch (error) {
-      this.writer.forgetIds();
       this.rollups.discard();
       throw error;
     }

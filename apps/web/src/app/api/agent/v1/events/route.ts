@@ -9,7 +9,10 @@ import { WriteTurns } from "@/server/write-turns";
 export const dynamic = "force-dynamic";
 
 const bodies = new BodyLimiter();
-const turns = new WriteTurns();
+const turns = new WriteTurns(
+  (work) => vigil().store.sqlite.transaction(work)(),
+  () => vigil().ingest.rolledBack(),
+);
 
 export async function POST(request: Request): Promise<Response> {
   const started = performance.now();
@@ -22,7 +25,7 @@ export async function POST(request: Request): Promise<Response> {
     const encoding = request.headers.get("content-encoding");
     const result = await bodies.read(size, async () => {
       const batch = await batchDecoder()(await readBody(request, MAX_BATCH_BYTES), encoding, agent.machineId);
-      return turns.run(() => ingest.write(agent, batch));
+      return turns.run(() => ingest.writeIn(agent, batch));
     });
     metrics.stored(result, (performance.now() - started) / 1000);
     return json(200, result);
