@@ -71,7 +71,7 @@ const references = new Set(["parent", "file", "target"]);
 const routine = new Set<string>(["exec", "fork", "exit"]);
 
 /** Whether alerts may be about an event: the built-in detections and policy verdicts are about no others. */
-export const isNotable = (event: VigilEvent) => !routine.has(event.type) || event.policy !== null;
+const isNotable = (event: VigilEvent) => !routine.has(event.type) || event.policy !== null;
 
 /** Row values of `events` (validated); `batchIndexes[i]` is events[i]'s position in its batch (default i). */
 export function buildRows(events: VigilEvent[], batchIndexes?: number[]): EventRows {
@@ -171,10 +171,10 @@ export function buildRows(events: VigilEvent[], batchIndexes?: number[]): EventR
 
 // The canonical JSON that identifies a program or file row (its digest is the row's key): keep these forms, or
 // every program and file stored before would be stored again.
-export const programKey = (p: Process) =>
+const programKey = (p: Process) =>
   JSON.stringify([p.comm, p.exe, p.filename, p.argv, p.cwd, p.containerId, p.sha256, p.exeDeleted, p.memfd]);
-export const refKey = (r: ProcessRef) => JSON.stringify([r.comm, r.exe]);
-export const fileKey = (f: FileRef) => JSON.stringify([f.path, f.dev, f.inode]);
+const refKey = (r: ProcessRef) => JSON.stringify([r.comm, r.exe]);
+const fileKey = (f: FileRef) => JSON.stringify([f.path, f.dev, f.inode]);
 
 function detail(event: VigilEvent): string | null {
   let rest: Record<string, unknown> | null = null;
