@@ -57,8 +57,10 @@ describe("DecodePool", () => {
     const raw = body([validEvent("fork")]);
     await pool.decode(raw, "gzip", machineId); // the thread is up
     const { workers } = pool as unknown as { workers: { worker: Worker }[] };
+    // The thread stops before it can answer: the batch it was handed is never decoded.
+    const stopped = workers[0]?.worker.terminate();
     const inFlight = pool.decode(raw, "gzip", machineId);
-    await workers[0]?.worker.terminate();
+    await stopped;
     await expect(inFlight).rejects.toMatchObject({
       status: 503,
       message: expect.stringContaining("retry later"),
