@@ -3,8 +3,10 @@ import { AlertDelivery, checkHostHealth, Ingest, pruneAlertEvents, retentionSett
 import { openStore, pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
 import { env } from "../env";
 import { log } from "./log";
+import { WriteTurns } from "./write-turns";
 
-type Vigil = { store: Store; ingest: Ingest };
+/** `writes`: the single writer's queue, where event batches and heartbeats share commits (write-turns.ts). */
+type Vigil = { store: Store; ingest: Ingest; writes: WriteTurns };
 
 const RETENTION_EVERY_MS = 60_000;
 const HOST_HEALTH_EVERY_MS = 15_000;
@@ -23,6 +25,10 @@ function currentRetention(store: Store) {
 function start(): Vigil {
   const store = openStore(join(env.VIGIL_DATA_DIR, "vigil.db"), env.VIGIL_MIGRATIONS_DIR);
   const ingest = new Ingest(store);
+  const writes = new WriteTurns(
+    (work) => store.sqlite.transaction(work)(),
+    () => ingest.rolledBack(),
+  );
   const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve));
   let pruning = false;
   setInterval(() => {
@@ -69,7 +75,7 @@ function start(): Vigil {
       })
       .catch((error) => log.error({ err: error }, "alert delivery failed"));
   }, DELIVERY_EVERY_MS).unref();
-  return { store, ingest };
+  return { store, ingest, writes };
 }
 
 // One store per process, also across Next's module reloads in development.

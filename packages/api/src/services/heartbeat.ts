@@ -31,18 +31,22 @@ export const heartbeatSchema = z.strictObject({
 
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 
-/** Records what an agent reports about itself and when it last spoke. */
-export function recordHeartbeat(
-  store: Store,
-  agent: AuthenticatedAgent,
-  body: unknown,
-  nowMs = Date.now(),
-): void {
+/** A heartbeat's body, checked; 400 naming what is wrong. */
+export function parseHeartbeat(body: unknown): Heartbeat {
   const parsed = heartbeatSchema.safeParse(body);
   if (!parsed.success) {
     throw badRequest(`not a heartbeat: ${describeIssues(parsed.error, "(heartbeat)")}`);
   }
-  const beat = parsed.data;
+  return parsed.data;
+}
+
+/** Records what an agent reports about itself (a checked heartbeat) and when it last spoke. */
+export function recordHeartbeat(
+  store: Store,
+  agent: AuthenticatedAgent,
+  beat: Heartbeat,
+  nowMs = Date.now(),
+): void {
   // One transaction: a commit costs more than these few rows, and a heartbeat comes from every host every 10 s.
   store.sqlite.transaction(() => record(store, agent.hostId, beat, nowMs))();
 }

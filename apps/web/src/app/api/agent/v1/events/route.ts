@@ -4,15 +4,10 @@ import { errorResponse, json, readBody } from "@/server/http";
 import { ingestMetrics } from "@/server/ingest-metrics";
 import { BodyLimiter, MAX_BATCH_BYTES } from "@/server/load";
 import { vigil } from "@/server/vigil";
-import { WriteTurns } from "@/server/write-turns";
 
 export const dynamic = "force-dynamic";
 
 const bodies = new BodyLimiter();
-const turns = new WriteTurns(
-  (work) => vigil().store.sqlite.transaction(work)(),
-  () => vigil().ingest.rolledBack(),
-);
 
 export async function POST(request: Request): Promise<Response> {
   const started = performance.now();
@@ -20,12 +15,12 @@ export async function POST(request: Request): Promise<Response> {
   try {
     const size = BodyLimiter.sizeOf(request.headers.get("content-length"));
     if (bodies.full(size)) throw retryLater("the server is receiving too many batches at once: retry later");
-    const { store, ingest } = vigil();
+    const { store, ingest, writes } = vigil();
     const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
     const encoding = request.headers.get("content-encoding");
     const result = await bodies.read(size, async () => {
       const batch = await batchDecoder()(await readBody(request, MAX_BATCH_BYTES), encoding, agent.machineId);
-      return turns.run(() => ingest.writeIn(agent, batch));
+      return writes.run(() => ingest.writeIn(agent, batch));
     });
     metrics.stored(result, (performance.now() - started) / 1000);
     return json(200, result);
