@@ -1,4 +1,4 @@
-import { type Family, processFamilies, samplesOf } from "@vigil/observability";
+import { counter, type Family, gauge, processFamilies, samplesOf } from "@vigil/observability";
 import type { KernelCounts } from "../sensor/kernel-counts";
 import type { Shipper } from "../ship/shipper";
 import type { Spool } from "../ship/spool";
@@ -11,13 +11,6 @@ export type AgentCounters = {
   spool: Pick<Spool, "stats">;
   shipper: Pick<Shipper, "stats" | "latency">;
 };
-
-const counter = (name: string, help: string, value: number): Family => ({
-  name,
-  help,
-  type: "counter",
-  samples: [{ value }],
-});
 
 /** Everything the agent's /metrics reports. */
 export function agentFamilies({ events, kernel, badFrames, spool, shipper }: AgentCounters): Family[] {
@@ -47,18 +40,8 @@ export function agentFamilies({ events, kernel, badFrames, spool, shipper }: Age
       "Records from the sensor the agent could not decode.",
       badFrames(),
     ),
-    {
-      name: "vigil_agent_spool_events",
-      help: "Events in the spool, waiting for the server.",
-      type: "gauge",
-      samples: [{ value: spooled.depth }],
-    },
-    {
-      name: "vigil_agent_spool_bytes",
-      help: "JSON bytes of the events in the spool.",
-      type: "gauge",
-      samples: [{ value: spooled.bytes }],
-    },
+    gauge("vigil_agent_spool_events", "Events in the spool, waiting for the server.", spooled.depth),
+    gauge("vigil_agent_spool_bytes", "JSON bytes of the events in the spool.", spooled.bytes),
     counter(
       "vigil_agent_spool_dropped_events_total",
       "Oldest events dropped because the spool was full (--spool-max-mb); kept across restarts.",

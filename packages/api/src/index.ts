@@ -17,6 +17,7 @@ export * from "./services/events-csv";
 export * from "./services/export-events";
 export * from "./services/heartbeat";
 export * from "./services/host-alerts";
+export type { HostDetail } from "./services/host-detail";
 export * from "./services/ingest";
 export * from "./services/policies";
 export * from "./services/policy-bundle";

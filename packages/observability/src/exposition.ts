@@ -66,3 +66,17 @@ export function exposition(families: readonly Family[]): string {
 /** One sample per entry of a record of counts (events by type, drops by kind), labelled `label`. */
 export const samplesOf = (label: string, counts: Readonly<Record<string, number | bigint>>): Sample[] =>
   Object.entries(counts).map(([key, value]) => ({ labels: { [label]: key }, value }));
+
+/** A family of one unlabelled counter or gauge. */
+export const counter = (name: string, help: string, value: number | bigint): Family => ({
+  name,
+  help,
+  type: "counter",
+  samples: [{ value }],
+});
+export const gauge = (name: string, help: string, value: number | bigint): Family => ({
+  name,
+  help,
+  type: "gauge",
+  samples: [{ value }],
+});

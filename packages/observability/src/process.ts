@@ -1,4 +1,4 @@
-import type { Family } from "./exposition";
+import { counter, type Family, gauge } from "./exposition";
 
 const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
 
@@ -6,23 +6,20 @@ const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
 export function processFamilies(): Family[] {
   const cpu = process.cpuUsage();
   return [
-    {
-      name: "vigil_process_resident_memory_bytes",
-      help: "Resident memory of this process.",
-      type: "gauge",
-      samples: [{ value: process.memoryUsage.rss() }],
-    },
-    {
-      name: "vigil_process_cpu_seconds_total",
-      help: "CPU time this process used, user and system.",
-      type: "counter",
-      samples: [{ value: (cpu.user + cpu.system) / 1e6 }],
-    },
-    {
-      name: "vigil_process_start_time_seconds",
-      help: "When this process started, in seconds since the Unix epoch (a change is a restart).",
-      type: "gauge",
-      samples: [{ value: startSeconds }],
-    },
+    gauge(
+      "vigil_process_resident_memory_bytes",
+      "Resident memory of this process.",
+      process.memoryUsage.rss(),
+    ),
+    counter(
+      "vigil_process_cpu_seconds_total",
+      "CPU time this process used, user and system.",
+      (cpu.user + cpu.system) / 1e6,
+    ),
+    gauge(
+      "vigil_process_start_time_seconds",
+      "When this process started, in seconds since the Unix epoch (a change is a restart).",
+      startSeconds,
+    ),
   ];
 }

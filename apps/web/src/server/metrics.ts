@@ -1,5 +1,5 @@
 import { hostsByStatus, storeFileBytes } from "@vigil/api";
-import { type Family, processFamilies, samplesOf } from "@vigil/observability";
+import { counter, type Family, gauge, processFamilies, samplesOf } from "@vigil/observability";
 import { ingestMetrics } from "./ingest-metrics";
 import { vigil } from "./vigil";
 
@@ -20,18 +20,16 @@ export function serverFamilies(nowMs = Date.now()): Family[] {
       type: "histogram",
       samples: [{ histogram: ingested.batchSeconds }],
     },
-    {
-      name: "vigil_ingest_batches_busy_total",
-      help: "Batches answered 503 (retry later): too many arriving at once, or the store busy or full.",
-      type: "counter",
-      samples: [{ value: ingested.refusedBusy }],
-    },
-    {
-      name: "vigil_events_stored",
-      help: "Events in the store now (retention deletes the oldest).",
-      type: "gauge",
-      samples: [{ value: ingest.storedEvents }],
-    },
+    counter(
+      "vigil_ingest_batches_busy_total",
+      "Batches answered 503 (retry later): too many arriving at once, or the store busy or full.",
+      ingested.refusedBusy,
+    ),
+    gauge(
+      "vigil_events_stored",
+      "Events in the store now (retention deletes the oldest).",
+      ingest.storedEvents,
+    ),
     {
       name: "vigil_hosts",
       help: "Enrolled hosts by status from their last heartbeat (thresholds in Settings).",

@@ -12,9 +12,9 @@ export class WriteTurns {
 
   constructor(
     /** Runs `work` in one transaction: commits when it returns, rolls back and throws when it throws. */
-    private readonly transaction: (work: () => void) => void = (work) => work(),
+    private readonly transaction: (work: () => void) => void,
     /** Called after a rollback: whatever the group's writes stored is gone. */
-    private readonly rolledBack: () => void = () => {},
+    private readonly rolledBack: () => void,
     private readonly budgetMs = 50,
     private readonly now: () => number = () => performance.now(),
   ) {}

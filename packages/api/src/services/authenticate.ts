@@ -19,7 +19,7 @@ export function bearer(authorization: string | null): string | null {
   return match ? (match[1] as string) : null;
 }
 
-type AgentRow = {
+type AgentCredentials = {
   agentId: string;
   hostId: number;
   machineId: string;
@@ -30,8 +30,8 @@ type AgentRow = {
 };
 
 // Every agent request starts here (hundreds a second in a large fleet): one statement prepared per database.
-const agentLookups = new WeakMap<Store["sqlite"], Statement<[string], AgentRow>>();
-function agentLookup(store: Store): Statement<[string], AgentRow> {
+const agentLookups = new WeakMap<Store["sqlite"], Statement<[string], AgentCredentials>>();
+function agentLookup(store: Store): Statement<[string], AgentCredentials> {
   let lookup = agentLookups.get(store.sqlite);
   if (!lookup) {
     lookup = store.sqlite.prepare(

@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { HostDetail } from "@vigil/api";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import {
@@ -126,7 +127,7 @@ function CredentialState({
   agent,
   nowMs,
 }: {
-  agent: { rotateRequestedMs: number | null; rotatedMs: number | null };
+  agent: Pick<HostDetail["agents"][number], "rotateRequestedMs" | "rotatedMs">;
   nowMs: number;
 }) {
   if (agent.rotateRequestedMs !== null)
@@ -147,17 +148,7 @@ function CredentialState({
 }
 
 /** Each change in what the agent said it applies, newest first. */
-function PolicyHistory({
-  changes,
-}: {
-  changes: {
-    timeMs: number;
-    hash: string | null;
-    applied: { name: string; version: number }[];
-    error: string | null;
-    enforcing: boolean;
-  }[];
-}) {
+function PolicyHistory({ changes }: { changes: HostDetail["policyHistory"] }) {
   return (
     <div className="card panel">
       <h2>Policy history</h2>
