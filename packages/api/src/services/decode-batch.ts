@@ -14,7 +14,6 @@ export const batchSchema = z.strictObject({
   events: z.array(z.unknown()).max(maxBatchEvents, `at most ${maxBatchEvents} events per batch`),
 });
 
-export type Batch = z.infer<typeof batchSchema>;
 export type Rejected = { index: number; reason: string };
 /** A batch checked and turned into row values, by any thread: what `Ingest.write` stores. */
 export type DecodedBatch = {
