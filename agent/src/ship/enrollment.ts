@@ -96,27 +96,27 @@ export async function credentialFor(options: {
 /**
  * Fetches the new credential an admin asked this agent to take, saves it, and uses it from now on. The server
  * keeps the old one valid until the new one is used, so a failure here (unsaved, unreachable) only means asking
- * again at the next heartbeat. Returns whether the agent now uses a new credential.
+ * again at the next heartbeat.
  */
 export async function rotateCredential(options: {
   server: string;
   dataDir: string;
   client: ServerClient;
   log: Log;
-}): Promise<boolean> {
+}): Promise<void> {
   const path = join(options.dataDir, "agent.json");
   let answer: ServerAnswer;
   try {
     answer = await options.client.post("/api/agent/v1/credential", "{}", { timeoutMs: 10_000 });
   } catch (error) {
     options.log.warn(`credential rotation: cannot reach ${options.server} (${(error as Error).message})`);
-    return false;
+    return;
   }
   if (answer.status !== 200 || typeof answer.body.credential !== "string") {
     options.log.warn(`credential rotation refused (${answer.status}): ${answer.body.error}`, {
       status: answer.status,
     });
-    return false;
+    return;
   }
   try {
     const saved = JSON.parse(readFileSync(path, "utf8")) as Saved;
@@ -125,9 +125,8 @@ export async function rotateCredential(options: {
     options.log.error(
       `credential rotation: cannot save ${path} (${(error as Error).message}); keeping the old one`,
     );
-    return false;
+    return;
   }
   options.client.setCredential(answer.body.credential);
   options.log.info("credential rotated: the server refuses the old one from the next request on");
-  return true;
 }

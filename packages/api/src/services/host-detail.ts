@@ -76,9 +76,7 @@ export function setHostLabels(store: Store, hostId: number, labels: Record<strin
 
 /** Refuses the host's agent from now on; it sends nothing more until it is enrolled again. Returns how many. */
 export function revokeHostAgents(store: Store, hostId: number, nowMs = Date.now()): number {
-  if (!store.db.select({ id: hosts.id }).from(hosts).where(eq(hosts.id, hostId)).get()) {
-    throw notFound(`no host with id ${hostId}`);
-  }
+  requireHost(store, hostId);
   return store.db
     .update(agents)
     .set({ revokedMs: nowMs })
@@ -91,9 +89,7 @@ export function revokeHostAgents(store: Store, hostId: number, nowMs = Date.now(
  * the old is refused once the new is used. Returns how many agents were asked (0: none is enrolled and not revoked).
  */
 export function rotateHostCredential(store: Store, hostId: number, nowMs = Date.now()): number {
-  if (!store.db.select({ id: hosts.id }).from(hosts).where(eq(hosts.id, hostId)).get()) {
-    throw notFound(`no host with id ${hostId}`);
-  }
+  requireHost(store, hostId);
   const { changes } = store.db
     .update(agents)
     .set({ rotateRequestedMs: nowMs })
@@ -101,4 +97,10 @@ export function rotateHostCredential(store: Store, hostId: number, nowMs = Date.
     .run();
   if (changes === 0) throw conflict("this host has no enrolled agent to rotate: enroll one with a token");
   return changes;
+}
+
+function requireHost(store: Store, hostId: number): void {
+  if (!store.db.select({ id: hosts.id }).from(hosts).where(eq(hosts.id, hostId)).get()) {
+    throw notFound(`no host with id ${hostId}`);
+  }
 }
