@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "sensor.h"
@@ -136,10 +137,21 @@ fail:
 	return err;
 }
 
+/* The syscall tracepoints are found through tracefs: mounted here if nobody has (as for securityfs above). */
+static void mount_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 || access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) != 0)
+		fprintf(stderr, "vigil-sensor: tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s\n",
+			strerror(errno));
+}
+
 static int open_trace(struct sensor *s)
 {
 	int err;
 
+	mount_tracefs();
 	s->trace = trace_bpf__open();
 	if (!s->trace)
 		return -errno;
