@@ -1,9 +1,9 @@
-import { join } from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { type DecodedBatch, retryLater } from "@vigil/api";
 import { type BatchDecoder, decodeBody, fromRefusal, type Refusal } from "../src/server/batch-decoder";
 import { log } from "../src/server/log";
 import type { DecodeRequest } from "./decode-worker";
+import { startThread } from "./threads";
 
 type Reply = { id: number; batch?: DecodedBatch; refusal?: Refusal; failure?: string };
 type Pending = { resolve: (batch: DecodedBatch) => void; reject: (error: Error) => void };
@@ -42,9 +42,8 @@ export class DecodePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(join(import.meta.dirname, "decode-thread.mjs"), { execArgv: threadFlags() });
+    const worker = startThread("decode-worker.ts");
     const slot: Slot = { worker, pending: new Map(), answered: false };
-    worker.unref();
     worker.on("message", ({ id, batch, refusal, failure }: Reply) => {
       slot.answered = true;
       const pending = slot.pending.get(id);
@@ -66,12 +65,4 @@ export class DecodePool {
     });
     return slot;
   }
-}
-
-/** The server's node flags but its loader, which the thread registers itself (so --cpu-prof profiles it too). */
-function threadFlags(): string[] {
-  const flags = [...process.execArgv];
-  const loader = flags.indexOf("--import");
-  if (loader >= 0 && flags[loader + 1] === "tsx") flags.splice(loader, 2);
-  return flags;
 }

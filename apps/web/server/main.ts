@@ -8,10 +8,11 @@ import { installBatchDecoder } from "../src/server/batch-decoder";
 import { ingestMetrics } from "../src/server/ingest-metrics";
 import { MAX_BATCH_BYTES } from "../src/server/load";
 import { log } from "../src/server/log";
-import { vigil } from "../src/server/vigil";
+import { installWriter, vigil } from "../src/server/vigil";
 import { agentRoute, serve, takesBatches } from "./agent-routes";
 import { DecodePool } from "./decode-pool";
 import { Overload } from "./overload";
+import { WriteThread } from "./write-thread";
 
 const started = performance.now();
 const { values } = parseArgs({
@@ -26,6 +27,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2);
 }
 // This copy of the server state is the one every route uses, Next's bundled ones included: made before them.
+if (env.VIGIL_WRITE_THREAD) installWriter((store) => new WriteThread(store));
 vigil();
 if (env.VIGIL_DECODE_THREADS > 0) installBatchDecoder(new DecodePool(env.VIGIL_DECODE_THREADS).decode);
 const app = next({ dev: false, dir: join(import.meta.dirname, ".."), hostname: values.hostname, port });

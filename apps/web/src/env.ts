@@ -15,6 +15,11 @@ const schema = z.object({
   VIGIL_RETENTION_MAX_EVENTS: z.coerce.number().int().positive().default(10_000_000),
   /** Threads that decode event batches (0: the main thread does); one per core by default. */
   VIGIL_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(8, availableParallelism())),
+  /** 1: agents' batches and heartbeats are stored by a thread of their own; 0: by the main thread. */
+  VIGIL_WRITE_THREAD: z
+    .enum(["0", "1"])
+    .default("1")
+    .transform((value) => value === "1"),
 });
 
 function load() {

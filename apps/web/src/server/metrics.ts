@@ -5,7 +5,7 @@ import { vigil } from "./vigil";
 
 /** Everything GET /metrics reports, read at the time of the scrape. */
 export function serverFamilies(nowMs = Date.now()): Family[] {
-  const { store, ingest } = vigil();
+  const { store, writer } = vigil();
   const ingested = ingestMetrics();
   return [
     {
@@ -28,7 +28,7 @@ export function serverFamilies(nowMs = Date.now()): Family[] {
     gauge(
       "vigil_events_stored",
       "Events in the store now (retention deletes the oldest).",
-      ingest.storedEvents,
+      writer.storedEvents(),
     ),
     {
       name: "vigil_hosts",

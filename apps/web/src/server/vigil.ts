@@ -1,58 +1,21 @@
 import { join } from "node:path";
-import { AlertDelivery, checkHostHealth, Ingest, pruneAlertEvents, retentionSetting } from "@vigil/api";
-import { openStore, pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
+import { AlertDelivery, checkHostHealth } from "@vigil/api";
+import { openStore, type Store } from "@vigil/db";
 import { env } from "../env";
 import { log } from "./log";
-import { WriteTurns } from "./write-turns";
+import { startWriting, type Writer } from "./writing";
 
-/** `writes`: the single writer's queue, where event batches and heartbeats share commits (write-turns.ts). */
-type Vigil = { store: Store; ingest: Ingest; writes: WriteTurns };
+/** `writer`: the one that stores what agents send (writing.ts), on this thread or its own. */
+type Vigil = { store: Store; writer: Writer };
 
-const RETENTION_EVERY_MS = 60_000;
 const HOST_HEALTH_EVERY_MS = 15_000;
 const DELIVERY_EVERY_MS = 5_000;
-const DAY_MS = 24 * 3600 * 1000;
-
-/** What admins set in the console, else the environment's defaults; read at every run, so a change applies soon. */
-function currentRetention(store: Store) {
-  const chosen = retentionSetting(store);
-  return {
-    maxAgeMs: (chosen?.days ?? env.VIGIL_RETENTION_DAYS) * DAY_MS,
-    maxEvents: chosen?.maxEvents ?? env.VIGIL_RETENTION_MAX_EVENTS,
-  };
-}
+/** On the thread that answers requests, a group of writes holds it up at most this long. */
+const GROUP_MS = 50;
 
 function start(): Vigil {
   const store = openStore(join(env.VIGIL_DATA_DIR, "vigil.db"), env.VIGIL_MIGRATIONS_DIR);
-  const ingest = new Ingest(store);
-  const writes = new WriteTurns(
-    (work) => store.sqlite.transaction(work)(),
-    () => ingest.rolledBack(),
-  );
-  const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve));
-  let pruning = false;
-  setInterval(() => {
-    if (pruning) return;
-    pruning = true;
-    const retention = currentRetention(store);
-    pruneEvents(store.sqlite, retention, Date.now(), {
-      pause: yieldToIngest,
-      count: () => ingest.storedEvents,
-    })
-      .then(async (deleted) => {
-        ingest.removed(deleted);
-        // The dashboard's counts follow the age limit (not the count limit: they are what happened, and small).
-        pruneRollups(store.sqlite, Date.now() - retention.maxAgeMs);
-        if (deleted > 0) {
-          pruneAlertEvents(store);
-          await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
-        }
-      })
-      .catch((error) => log.error({ err: error }, "retention failed"))
-      .finally(() => {
-        pruning = false;
-      });
-  }, RETENTION_EVERY_MS).unref();
+  const writer = holder.vigilWriter?.(store) ?? startWriting(store, GROUP_MS);
   setInterval(() => {
     try {
       checkHostHealth(store);
@@ -75,11 +38,16 @@ function start(): Vigil {
       })
       .catch((error) => log.error({ err: error }, "alert delivery failed"));
   }, DELIVERY_EVERY_MS).unref();
-  return { store, ingest, writes };
+  return { store, writer };
 }
 
 // One store per process, also across Next's module reloads in development.
-const holder = globalThis as typeof globalThis & { vigil?: Vigil };
+const holder = globalThis as typeof globalThis & { vigil?: Vigil; vigilWriter?: (store: Store) => Writer };
+
+/** Before the first `vigil()`: writes go to the writer `make` returns (the server's writing thread). */
+export function installWriter(make: (store: Store) => Writer): void {
+  holder.vigilWriter = make;
+}
 
 export function vigil(): Vigil {
   holder.vigil ??= start();

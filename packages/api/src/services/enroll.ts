@@ -27,56 +27,58 @@ export function enrollAgent(store: Store, request: EnrollRequest, nowMs = Date.n
     throw unauthorized(
       "not an enrollment token (expected vge_...): create one with `vigil enroll-token create`",
     );
-  return store.sqlite.transaction(() => {
-    const token = store.db.select().from(enrollTokens).where(eq(enrollTokens.id, parsed.id)).get();
-    if (!token || !secretMatches(parsed.secret, token.secretHash))
-      throw unauthorized("unknown enrollment token");
-    if (token.revokedMs !== null) throw forbidden("this enrollment token was revoked");
-    if (token.expiresMs !== null && token.expiresMs <= nowMs)
-      throw forbidden("this enrollment token has expired");
-    if (token.maxUses !== null && token.uses >= token.maxUses) {
-      throw forbidden(`this enrollment token was already used ${token.uses} times (its limit)`);
-    }
-    store.db
-      .update(enrollTokens)
-      .set({ uses: sql`${enrollTokens.uses} + 1` })
-      .where(eq(enrollTokens.id, token.id))
-      .run();
-    const { host: facts } = request;
-    const host = store.db
-      .insert(hosts)
-      .values({
-        machineId: facts.machineId,
-        name: facts.name,
-        labels: token.labels,
-        os: facts.os,
-        kernel: facts.kernel,
-        agentVersion: facts.agentVersion,
-        firstSeenMs: nowMs,
-        lastSeenMs: nowMs,
-      })
-      .onConflictDoUpdate({
-        target: hosts.machineId,
-        set: {
+  return store.sqlite
+    .transaction(() => {
+      const token = store.db.select().from(enrollTokens).where(eq(enrollTokens.id, parsed.id)).get();
+      if (!token || !secretMatches(parsed.secret, token.secretHash))
+        throw unauthorized("unknown enrollment token");
+      if (token.revokedMs !== null) throw forbidden("this enrollment token was revoked");
+      if (token.expiresMs !== null && token.expiresMs <= nowMs)
+        throw forbidden("this enrollment token has expired");
+      if (token.maxUses !== null && token.uses >= token.maxUses) {
+        throw forbidden(`this enrollment token was already used ${token.uses} times (its limit)`);
+      }
+      store.db
+        .update(enrollTokens)
+        .set({ uses: sql`${enrollTokens.uses} + 1` })
+        .where(eq(enrollTokens.id, token.id))
+        .run();
+      const { host: facts } = request;
+      const host = store.db
+        .insert(hosts)
+        .values({
+          machineId: facts.machineId,
           name: facts.name,
+          labels: token.labels,
           os: facts.os,
           kernel: facts.kernel,
           agentVersion: facts.agentVersion,
+          firstSeenMs: nowMs,
           lastSeenMs: nowMs,
-        },
-      })
-      .returning({ id: hosts.id })
-      .get();
-    store.db
-      .update(agents)
-      .set({ revokedMs: nowMs })
-      .where(and(eq(agents.hostId, host.id), isNull(agents.revokedMs)))
-      .run();
-    const { id, secret, secretHash } = newSecret();
-    store.db
-      .insert(agents)
-      .values({ id, hostId: host.id, secretHash, enrollTokenId: token.id, createdMs: nowMs })
-      .run();
-    return { agentId: id, credential: formatToken("vga", id, secret), hostId: facts.machineId };
-  })();
+        })
+        .onConflictDoUpdate({
+          target: hosts.machineId,
+          set: {
+            name: facts.name,
+            os: facts.os,
+            kernel: facts.kernel,
+            agentVersion: facts.agentVersion,
+            lastSeenMs: nowMs,
+          },
+        })
+        .returning({ id: hosts.id })
+        .get();
+      store.db
+        .update(agents)
+        .set({ revokedMs: nowMs })
+        .where(and(eq(agents.hostId, host.id), isNull(agents.revokedMs)))
+        .run();
+      const { id, secret, secretHash } = newSecret();
+      store.db
+        .insert(agents)
+        .values({ id, hostId: host.id, secretHash, enrollTokenId: token.id, createdMs: nowMs })
+        .run();
+      return { agentId: id, credential: formatToken("vga", id, secret), hostId: facts.machineId };
+    })
+    .immediate();
 }

@@ -50,7 +50,7 @@ export function recordHeartbeat(
   // One transaction: a commit costs more than these few rows. In the server's shared commits (one is open) no
   // savepoint of its own: one copies every page it touches, and a failure rolls the whole group back anyway.
   if (store.sqlite.inTransaction) record(store, agent.hostId, beat, nowMs);
-  else store.sqlite.transaction(() => record(store, agent.hostId, beat, nowMs))();
+  else store.sqlite.transaction(() => record(store, agent.hostId, beat, nowMs)).immediate();
 }
 
 function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): void {

@@ -53,21 +53,23 @@ export function checkHostHealth(store: Store, nowMs = Date.now()): { host: strin
       .map((a) => a.hostId),
   );
   const raised: { host: string; rule: string }[] = [];
-  store.sqlite.transaction(() => {
-    for (const row of store.db.select().from(hosts).all()) {
-      const host = hostFacts(row, setting, nowMs);
-      if (!watched.has(host.id) || host.agentVersion === null) continue;
-      const before = row.healthAlerts;
-      const now = hostRules.filter((r) => r.wrong(host, setting)).map((r) => r.rule);
-      for (const rule of hostRules) {
-        if (!now.includes(rule.rule) || before.includes(rule.rule)) continue;
-        recorder.raise(rule, host.id, null, BigInt(nowMs) * 1_000_000n, nowMs);
-        raised.push({ host: host.name, rule: rule.rule });
+  store.sqlite
+    .transaction(() => {
+      for (const row of store.db.select().from(hosts).all()) {
+        const host = hostFacts(row, setting, nowMs);
+        if (!watched.has(host.id) || host.agentVersion === null) continue;
+        const before = row.healthAlerts;
+        const now = hostRules.filter((r) => r.wrong(host, setting)).map((r) => r.rule);
+        for (const rule of hostRules) {
+          if (!now.includes(rule.rule) || before.includes(rule.rule)) continue;
+          recorder.raise(rule, host.id, null, BigInt(nowMs) * 1_000_000n, nowMs);
+          raised.push({ host: host.name, rule: rule.rule });
+        }
+        if (JSON.stringify(now) !== JSON.stringify(before)) {
+          store.db.update(hosts).set({ healthAlerts: now }).where(eq(hosts.id, host.id)).run();
+        }
       }
-      if (JSON.stringify(now) !== JSON.stringify(before)) {
-        store.db.update(hosts).set({ healthAlerts: now }).where(eq(hosts.id, host.id)).run();
-      }
-    }
-  })();
+    })
+    .immediate();
   return raised;
 }

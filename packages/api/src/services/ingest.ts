@@ -63,7 +63,7 @@ export class Ingest {
   /** Stores a decoded batch: one transaction, retried events skipped. */
   write(agent: AuthenticatedAgent, batch: DecodedBatch): IngestResult {
     try {
-      return this.store.sqlite.transaction(() => this.writeIn(agent, batch))();
+      return this.store.sqlite.transaction(() => this.writeIn(agent, batch)).immediate();
     } catch (error) {
       this.rolledBack();
       throw error;

@@ -105,46 +105,48 @@ export function publishPolicy(
   const canaryHosts = input.canary ? firstHosts(store, policy, input.canary) : null;
   if (canaryHosts?.length === 0)
     throw new DomainError(422, `the policy selects no host to try it on first: publish it to all hosts`);
-  return store.sqlite.transaction(() => {
-    const row = store.db.select().from(policies).where(eq(policies.name, policy.name)).get();
-    if (!row && input.basedOn !== null)
-      throw notFound(`no policy named ${JSON.stringify(policy.name)}: its name in the text was changed?`);
-    if (row && input.basedOn === null)
-      throw conflict(`a policy named ${JSON.stringify(policy.name)} already exists: open it to change it`);
-    if (row && row.currentVersion !== input.basedOn) {
-      const newer = current(store, row);
-      throw conflict(
-        `version ${row.currentVersion} of ${policy.name} was published by ${newer.publishedBy} after you opened ` +
-          `version ${input.basedOn}; reload it and apply your change again`,
-      );
-    }
-    const version = (row?.currentVersion ?? 0) + 1;
-    // A canary over a canary: the other hosts keep what they had before either.
-    const stableVersion = canaryHosts
-      ? ((row?.canaryHosts ? row.stableVersion : row?.currentVersion) ?? 0)
-      : null;
-    const rollout = { currentVersion: version, canaryHosts, stableVersion };
-    const policyId =
-      row?.id ??
+  return store.sqlite
+    .transaction(() => {
+      const row = store.db.select().from(policies).where(eq(policies.name, policy.name)).get();
+      if (!row && input.basedOn !== null)
+        throw notFound(`no policy named ${JSON.stringify(policy.name)}: its name in the text was changed?`);
+      if (row && input.basedOn === null)
+        throw conflict(`a policy named ${JSON.stringify(policy.name)} already exists: open it to change it`);
+      if (row && row.currentVersion !== input.basedOn) {
+        const newer = current(store, row);
+        throw conflict(
+          `version ${row.currentVersion} of ${policy.name} was published by ${newer.publishedBy} after you opened ` +
+            `version ${input.basedOn}; reload it and apply your change again`,
+        );
+      }
+      const version = (row?.currentVersion ?? 0) + 1;
+      // A canary over a canary: the other hosts keep what they had before either.
+      const stableVersion = canaryHosts
+        ? ((row?.canaryHosts ? row.stableVersion : row?.currentVersion) ?? 0)
+        : null;
+      const rollout = { currentVersion: version, canaryHosts, stableVersion };
+      const policyId =
+        row?.id ??
+        store.db
+          .insert(policies)
+          .values({ name: policy.name, createdMs: nowMs, createdBy: by, ...rollout })
+          .returning({ id: policies.id })
+          .get().id;
+      if (row) store.db.update(policies).set(rollout).where(eq(policies.id, row.id)).run();
       store.db
-        .insert(policies)
-        .values({ name: policy.name, createdMs: nowMs, createdBy: by, ...rollout })
-        .returning({ id: policies.id })
-        .get().id;
-    if (row) store.db.update(policies).set(rollout).where(eq(policies.id, row.id)).run();
-    store.db
-      .insert(policyVersions)
-      .values({
-        policyId,
-        version,
-        yaml: input.yaml,
-        message: input.message,
-        publishedMs: nowMs,
-        publishedBy: by,
-      })
-      .run();
-    return { name: policy.name, version };
-  })();
+        .insert(policyVersions)
+        .values({
+          policyId,
+          version,
+          yaml: input.yaml,
+          message: input.message,
+          publishedMs: nowMs,
+          publishedBy: by,
+        })
+        .run();
+      return { name: policy.name, version };
+    })
+    .immediate();
 }
 
 /** The first `count` hosts (by name) the policy selects: where a canary version goes first. */

@@ -82,9 +82,11 @@ export async function pruneOrphans(
     for (let from = 0; from < last; from += window) {
       const ids = table.orphans.pluck().all(from, from + window) as number[];
       if (ids.length > 0) {
-        sqlite.transaction(() => {
-          for (const id of ids) for (const statement of table.remove) statement.run(id);
-        })();
+        sqlite
+          .transaction(() => {
+            for (const id of ids) for (const statement of table.remove) statement.run(id);
+          })
+          .immediate();
         deleted();
         count += ids.length;
       }

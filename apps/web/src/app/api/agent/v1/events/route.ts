@@ -15,12 +15,12 @@ export async function POST(request: Request): Promise<Response> {
   try {
     const size = BodyLimiter.sizeOf(request.headers.get("content-length"));
     if (bodies.full(size)) throw retryLater("the server is receiving too many batches at once: retry later");
-    const { store, ingest, writes } = vigil();
+    const { store, writer } = vigil();
     const agent = authenticateAgent(store, bearer(request.headers.get("authorization")));
     const encoding = request.headers.get("content-encoding");
     const result = await bodies.read(size, async () => {
       const batch = await batchDecoder()(await readBody(request, MAX_BATCH_BYTES), encoding, agent.machineId);
-      return writes.run(() => ingest.writeIn(agent, batch));
+      return writer.writeEvents(agent, batch);
     });
     metrics.stored(result, (performance.now() - started) / 1000);
     return json(200, result);

@@ -1,0 +1,79 @@
+import {
+  type AuthenticatedAgent,
+  type DecodedBatch,
+  type Heartbeat,
+  Ingest,
+  type IngestResult,
+  pruneAlertEvents,
+  recordHeartbeat,
+  retentionSetting,
+} from "@vigil/api";
+import { pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
+import { env } from "../env";
+import { log } from "./log";
+import { WriteTurns } from "./write-turns";
+
+/**
+ * What agents send that the server stores: event batches, heartbeats. One writer owns these writes and retention
+ * (which deletes events, and programs and files no event names any more, whose ids the writer keeps in memory).
+ */
+export type Writer = {
+  writeEvents(agent: AuthenticatedAgent, batch: DecodedBatch): Promise<IngestResult>;
+  recordHeartbeat(agent: AuthenticatedAgent, beat: Heartbeat): Promise<void>;
+  /** How many events the store holds. */
+  storedEvents(): number;
+};
+
+const RETENTION_EVERY_MS = 60_000;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** What admins set in the console, else the environment's defaults; read at every run, so a change applies soon. */
+function currentRetention(store: Store) {
+  const chosen = retentionSetting(store);
+  return {
+    maxAgeMs: (chosen?.days ?? env.VIGIL_RETENTION_DAYS) * DAY_MS,
+    maxEvents: chosen?.maxEvents ?? env.VIGIL_RETENTION_MAX_EVENTS,
+  };
+}
+
+/**
+ * The writer on this thread's connection: batches and heartbeats share commits of up to `groupMs` of writes
+ * (write-turns.ts), and retention runs every minute between them.
+ */
+export function startWriting(store: Store, groupMs: number): Writer {
+  const ingest = new Ingest(store);
+  const writes = new WriteTurns(
+    (work) => store.sqlite.transaction(work).immediate(),
+    () => ingest.rolledBack(),
+    groupMs,
+  );
+  const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve));
+  let pruning = false;
+  setInterval(() => {
+    if (pruning) return;
+    pruning = true;
+    const retention = currentRetention(store);
+    pruneEvents(store.sqlite, retention, Date.now(), {
+      pause: yieldToIngest,
+      count: () => ingest.storedEvents,
+    })
+      .then(async (deleted) => {
+        ingest.removed(deleted);
+        // The dashboard's counts follow the age limit (not the count limit: they are what happened, and small).
+        pruneRollups(store.sqlite, Date.now() - retention.maxAgeMs);
+        if (deleted > 0) {
+          pruneAlertEvents(store);
+          await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
+        }
+      })
+      .catch((error) => log.error({ err: error }, "retention failed"))
+      .finally(() => {
+        pruning = false;
+      });
+  }, RETENTION_EVERY_MS).unref();
+  return {
+    writeEvents: (agent, batch) => writes.run(() => ingest.writeIn(agent, batch)),
+    recordHeartbeat: (agent, beat) => writes.run(() => recordHeartbeat(store, agent, beat)),
+    storedEvents: () => ingest.storedEvents,
+  };
+}
