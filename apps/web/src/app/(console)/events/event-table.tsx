@@ -88,7 +88,9 @@ export function EventTable(props: {
     const up = event.key === "ArrowUp" || event.key === "k";
     if (down || up) {
       event.preventDefault();
-      focusRow(Math.min(count - 1, Math.max(0, index + (down ? 1 : -1))));
+      // From the row on its way to being drawn, if any: a key held down is faster than drawing.
+      const from = pendingFocus.current ?? index;
+      focusRow(Math.min(count - 1, Math.max(0, from + (down ? 1 : -1))));
     } else if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
       props.onOpen(props.events[index] as VigilEvent);
