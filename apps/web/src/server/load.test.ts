@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BodyLimiter, MAX_BATCH_BYTES } from "./load";
+import { BodyLimiter, MAX_BATCH_BYTES, WriteBacklog } from "./load";
 
 describe("BodyLimiter", () => {
   it("is full while the batches in hand add up to its limit, and frees up as they finish", async () => {
@@ -49,5 +49,25 @@ describe("BodyLimiter", () => {
       "reset",
     );
     expect(limiter.full(MAX_BATCH_BYTES)).toBe(false);
+  });
+});
+
+describe("WriteBacklog", () => {
+  it("is full while the events waiting for the writer reach its limit, and frees up as they are stored or fail", async () => {
+    const backlog = new WriteBacklog(10_000);
+    let store = () => {};
+    const stored = new Promise<void>((resolve) => {
+      store = resolve;
+    });
+    const first = backlog.write(5000, () => stored);
+    expect(backlog.full).toBe(false);
+    const failed = backlog.write(5000, () => Promise.reject(new Error("SQLITE_FULL")));
+    await expect(failed).rejects.toThrow("SQLITE_FULL");
+    expect(backlog.full).toBe(false);
+    const second = backlog.write(5000, () => stored);
+    expect(backlog.full).toBe(true);
+    store();
+    await Promise.all([first, second]);
+    expect(backlog.full).toBe(false);
   });
 });

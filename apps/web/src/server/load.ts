@@ -8,8 +8,7 @@ const MIN_BATCH_BYTES = 64 * 1024;
  * The event batches the server holds at once (reading, decoding, or waiting for the single writer), counted by
  * their size: a body's declared length, or the largest a body may be when it declares none. Past `maxBytes` the
  * server answers "retry later" (agents keep the events spooled) rather than let memory grow without bound; many
- * small batches from a large fleet fit, 32 of the largest do. A saturated writer only makes agents wait for their
- * answer, and their spools absorb it.
+ * small batches from a large fleet fit, 32 of the largest do.
  */
 export class BodyLimiter {
   private held = 0;
@@ -34,6 +33,30 @@ export class BodyLimiter {
       return await read();
     } finally {
       this.held -= bytes;
+    }
+  }
+}
+
+/**
+ * Events decoded and waiting for the writer. The writer has a thread of its own, so a writer that falls behind does
+ * not slow the answering of requests: past `maxEvents` waiting (a few seconds of its work) new batches are answered
+ * "retry later", and agents keep them spooled rather than the server's memory and answer times growing.
+ */
+export class WriteBacklog {
+  private waiting = 0;
+
+  constructor(private readonly maxEvents = 250_000) {}
+
+  get full(): boolean {
+    return this.waiting >= this.maxEvents;
+  }
+
+  async write<T>(events: number, write: () => Promise<T>): Promise<T> {
+    this.waiting += events;
+    try {
+      return await write();
+    } finally {
+      this.waiting -= events;
     }
   }
 }
