@@ -13,8 +13,13 @@ const schema = z.object({
     .default(resolve(process.cwd(), "../../packages/policy/templates")),
   VIGIL_RETENTION_DAYS: z.coerce.number().positive().default(30),
   VIGIL_RETENTION_MAX_EVENTS: z.coerce.number().int().positive().default(10_000_000),
-  /** Threads that decode event batches (0: the main thread does); one per core by default. */
-  VIGIL_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(8, availableParallelism())),
+  /** Threads that decode event batches (0: the main thread does); by default one per core but the writing thread's. */
+  VIGIL_DECODE_THREADS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(Math.max(1, Math.min(8, availableParallelism() - 1))),
   /** 1: agents' batches and heartbeats are stored by a thread of their own; 0: by the main thread. */
   VIGIL_WRITE_THREAD: z
     .enum(["0", "1"])
