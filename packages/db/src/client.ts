@@ -18,6 +18,10 @@ export function openStore(
 ): Store {
   mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
+  // For a new database (an existing one keeps its own): events land all over four indexes, and a commit writes each
+  // page it touched; larger pages mean fewer of them. bench:ingest 98,000 -> 107,000-109,000 events/s; bench:console
+  // within its targets (explorer p95 2.8 ms, process view 225 ms instead of 400).
+  sqlite.pragma("page_size = 16384");
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL"); // WAL + NORMAL: a crash of the process loses nothing committed
   sqlite.pragma("foreign_keys = ON");
