@@ -65,7 +65,9 @@ function slots(value: unknown, into: [Record<string, unknown>, string][] = []) {
 
 function mutate(seed: unknown, mutations: Mutation[]): unknown {
   const value = structuredClone(seed);
-  for (const { at, op, key, value: replacement } of mutations) {
+  for (const { at, op, key, value: shared } of mutations) {
+    // a copy: constantFrom hands out the same object every time, and a mutation may add into what it inserted
+    const replacement = structuredClone(shared);
     const all = slots(value);
     const [container, slot] = all[at % all.length] as [Record<string, unknown>, string];
     if (op === "delete") delete container[slot];
