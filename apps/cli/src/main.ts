@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { DomainError } from "@vigil/api";
 import { roles } from "@vigil/db";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { backup } from "./commands/backup";
 import { bootstrap } from "./commands/bootstrap";
 import { enrollTokenCreate } from "./commands/enroll-token";
 import { tokenCreate, tokenList, tokenRevoke } from "./commands/token";
@@ -73,6 +74,11 @@ program
   .command("bootstrap")
   .description("first start: create the first admin and an enrollment token for the local agent, if missing")
   .action(() => bootstrap(program.opts().dataDir, dbPath()));
+
+program
+  .command("backup <file>")
+  .description("copy the database to a new file while the server runs (see the README to restore it)")
+  .action((file) => backup(dbPath(), file));
 
 try {
   await program.parseAsync();

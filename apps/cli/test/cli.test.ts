@@ -1,5 +1,6 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -83,4 +84,90 @@ describe("vigil admin CLI", () => {
       "a user named ana already exists",
     );
   });
+
+  it("backs up the database while another process writes to it: a checked copy as of one commit, that restores", async () => {
+    // A writer as the server is one: another process committing 100 events at a time, as fast as it can.
+    const writer = spawn(
+      process.execPath,
+      ["-e", WRITER, createRequire(import.meta.url).resolve("better-sqlite3"), join(dataDir, "vigil.db")],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      await new Promise((resolve, reject) => {
+        writer.stdout.once("data", resolve);
+        writer.once("exit", (code) => reject(new Error(`the writer stopped (exit code ${code})`)));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const before = countEvents(join(dataDir, "vigil.db"));
+      const backup = join(dataDir, "backup.db");
+      const run = spawn(bin, ["--data-dir", dataDir, "backup", backup], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      run.stdout.on("data", (chunk) => {
+        stdout += chunk;
+      });
+      const status = await new Promise((resolve) => run.on("exit", resolve));
+      const after = countEvents(join(dataDir, "vigil.db"));
+      expect(status).toBe(0);
+      const copied = countEvents(backup);
+      expect(stdout).toMatch(/^backed up [\d,]+ events to .*backup\.db \(.* MiB in .* s\), checked\n$/);
+      expect(Number(/backed up ([\d,]+)/.exec(stdout)?.[1]?.replaceAll(",", ""))).toBe(copied);
+      expect(copied).toBeGreaterThan(before - 1);
+      expect(copied).toBeLessThan(after + 1);
+      expect(after).toBeGreaterThan(before); // the writer went on during the backup
+      expect(copied % 100).toBe(0); // whole transactions only
+
+      // Restored as the README says: the copy becomes vigil.db of a data directory (no -wal or -shm beside it).
+      const restored = mkdtempSync(join(tmpdir(), "vigil-restored-"));
+      try {
+        copyFileSync(backup, join(restored, "vigil.db"));
+        const listed = spawnSync(bin, ["--data-dir", restored, "token", "list"], { encoding: "utf8" });
+        expect(listed.status).toBe(0);
+        expect(listed.stdout).toContain("\tviewer\tgrafana");
+        expect(countEvents(join(restored, "vigil.db"))).toBe(copied);
+      } finally {
+        rmSync(restored, { recursive: true, force: true });
+      }
+
+      const again = vigil("backup", backup);
+      expect(again.status).toBe(1);
+      expect(again.stderr).toContain("exists: a backup never overwrites a file");
+      const missing = spawnSync(
+        bin,
+        ["--data-dir", join(dataDir, "nope"), "backup", join(dataDir, "b2.db")],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toMatch(/^backing up .*\nvigil: backup failed: no database at .*nope.vigil\.db/);
+    } finally {
+      writer.kill("SIGKILL");
+    }
+  });
 });
+
+function countEvents(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    expect(db.pragma("quick_check", { simple: true })).toBe("ok");
+    return db.prepare("SELECT count(*) FROM events").pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+const WRITER = `
+const Database = require(process.argv[1]);
+const db = new Database(process.argv[2]);
+db.pragma("busy_timeout = 5000");
+const insert = db.prepare(
+  "INSERT INTO events (host_id, time_ns, type, sensor, verdict, pid, tid, ppid, uid, euid, gid, cgroup_id, program_id)" +
+  " VALUES (1, ?, 1, 0, 0, 7, 7, 1, 0, 0, 0, 0, 1)");
+let time = 0;
+const commit = db.transaction(() => { for (let i = 0; i < 100; i++) insert.run(time++); });
+commit();
+process.stdout.write("writing\\n");
+for (;;) commit();
+`;

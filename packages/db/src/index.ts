@@ -1,3 +1,4 @@
+export * from "./backup";
 export * from "./client";
 export * from "./events/codes";
 export * from "./events/event-groups";
