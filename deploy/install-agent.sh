@@ -18,7 +18,9 @@ $unit, and starts it:
   - installs /etc/systemd/system/$unit, enables and (re)starts it.
 Running it again updates the agent and its settings; other lines in $env_file (VIGIL_AGENT_ARGS) are kept.
 
-  --server URL           the Vigil server, e.g. http://vigil.example:3000
+  --server URL           the Vigil server, e.g. https://vigil.example:3000 (for a private certificate
+                         authority add VIGIL_CA_FILE=/path/ca.pem to $env_file; plaintext http:// to another
+                         host is refused unless it has VIGIL_ALLOW_PLAINTEXT=1)
   --enroll-token TOKEN   an enrollment token (vge_...; an admin creates one in the console or with
                          'vigil enroll-token create'); used once, then the agent has its own credential
   -h, --help             this help

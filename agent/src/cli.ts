@@ -4,6 +4,7 @@ import { doctor } from "./commands/doctor";
 import { run } from "./commands/run";
 import { tail } from "./commands/tail";
 import { env } from "./env";
+import { serverUrlProblem } from "./ship/server-url";
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -35,7 +36,17 @@ program
 program
   .command("run")
   .description("ship this host's events to a Vigil server, through a durable local spool")
-  .option("--server <url>", "the Vigil server, e.g. http://localhost:3000 (or VIGIL_SERVER)", env.server)
+  .option("--server <url>", "the Vigil server, e.g. https://vigil.example:3000 (or VIGIL_SERVER)", env.server)
+  .option(
+    "--ca-file <path>",
+    "PEM certificates of the authorities that sign the server's certificate, instead of the system's (or VIGIL_CA_FILE)",
+    env.caFile,
+  )
+  .option(
+    "--allow-plaintext",
+    "allow an http:// server on another host: credential and events unencrypted (or VIGIL_ALLOW_PLAINTEXT=1)",
+    env.allowPlaintext,
+  )
   .option("--enroll-token <token>", "enrollment token, used once (or VIGIL_ENROLL_TOKEN)", env.enrollToken)
   .option("--enroll-token-file <path>", "read the enrollment token from this file")
   .option("--data-dir <dir>", "credential and spool (or VIGIL_AGENT_DATA)", env.dataDir)
@@ -58,6 +69,15 @@ program
   .action(async (options) => {
     if (!options.server)
       program.error("vigil-agent run: --server URL (or VIGIL_SERVER) is required", { exitCode: 2 });
+    const problem = serverUrlProblem(options.server, options.allowPlaintext);
+    if (problem) program.error(`vigil-agent run: ${problem}`, { exitCode: 2 });
+    if (options.caFile) {
+      try {
+        options.ca = readFileSync(options.caFile, "utf8");
+      } catch (error) {
+        program.error(`vigil-agent run: cannot read --ca-file: ${(error as Error).message}`, { exitCode: 2 });
+      }
+    }
     if (options.enrollTokenFile) {
       try {
         options.enrollToken = readFileSync(options.enrollTokenFile, "utf8").trim();

@@ -8,6 +8,8 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const env = {
   sensorPath: process.env.VIGIL_SENSOR ?? join(repoRoot, "bpf", "build", "vigil-sensor"),
   server: process.env.VIGIL_SERVER,
+  caFile: process.env.VIGIL_CA_FILE,
+  allowPlaintext: process.env.VIGIL_ALLOW_PLAINTEXT === "1",
   enrollToken: process.env.VIGIL_ENROLL_TOKEN,
   dataDir: process.env.VIGIL_AGENT_DATA ?? "/var/lib/vigil-agent",
 };

@@ -14,6 +14,8 @@ import { Spool } from "../ship/spool";
 
 export type RunOptions = {
   server: string;
+  /** PEM certificates of the authorities that sign the server's certificate (from --ca-file) */
+  ca?: string;
   enrollToken?: string;
   dataDir: string;
   mode: "auto" | "lsm" | "tracepoint";
@@ -40,7 +42,7 @@ export async function run(options: RunOptions): Promise<number> {
   }
   let stopping = false;
   let refused = false;
-  const client = new ServerClient(options.server);
+  const client = new ServerClient(options.server, null, options.ca);
 
   const spool = new Spool(join(options.dataDir, "spool.db"), options.spoolMaxMb * 1024 * 1024);
   const shipper = new Shipper(spool, client, log);

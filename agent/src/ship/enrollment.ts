@@ -3,7 +3,7 @@ import { release } from "node:os";
 import { join } from "node:path";
 import type { Host } from "@vigil/events";
 import type { Log } from "../log";
-import type { ServerAnswer, ServerClient } from "./server-client";
+import { networkError, type ServerAnswer, type ServerClient } from "./server-client";
 
 export const agentVersion = "0.1.0";
 
@@ -67,7 +67,7 @@ export async function credentialFor(options: {
     try {
       answer = await options.client.post("/api/agent/v1/enroll", request);
     } catch (error) {
-      options.log.warn(`enrollment: cannot reach ${options.server} (${(error as Error).message}); retrying`);
+      options.log.warn(`enrollment: cannot reach ${options.server} (${networkError(error)}); retrying`);
       await new Promise((resolve) => setTimeout(resolve, delay).unref()); // a stopping agent does not wait for it
       continue;
     }
@@ -109,7 +109,7 @@ export async function rotateCredential(options: {
   try {
     answer = await options.client.post("/api/agent/v1/credential", "{}", { timeoutMs: 10_000 });
   } catch (error) {
-    options.log.warn(`credential rotation: cannot reach ${options.server} (${(error as Error).message})`);
+    options.log.warn(`credential rotation: cannot reach ${options.server} (${networkError(error)})`);
     return;
   }
   if (answer.status !== 200 || typeof answer.body.credential !== "string") {

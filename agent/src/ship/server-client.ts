@@ -1,17 +1,31 @@
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
+import { Agent, fetch, type Response } from "undici";
 
 const gzipAsync = promisify(gzip);
 
 /** An answer the shipper acts on: the HTTP status, the parsed JSON body, and the server's Retry-After (s). */
 export type ServerAnswer = { status: number; body: Record<string, unknown>; retryAfterS: number | null };
 
+/** A failed request as one line: fetch says only "fetch failed", its cause says why (refused, a bad certificate). */
+export function networkError(error: unknown): string {
+  const { message, cause } = error as Error & { cause?: { message?: string; code?: string } };
+  const why = cause?.message ?? cause?.code;
+  return why ? `${message}: ${why}` : message;
+}
+
 /** Talks to the Vigil server's agent API (`/api/agent/v1/...`). Network failures throw; HTTP errors return. */
 export class ServerClient {
+  private readonly connections: Agent;
+
   constructor(
     private readonly baseUrl: string,
     private credential: string | null = null,
-  ) {}
+    /** PEM certificates of the authorities that sign the server's certificate, instead of the system's */
+    ca?: string,
+  ) {
+    this.connections = new Agent({ connect: ca ? { ca } : {} });
+  }
 
   setCredential(credential: string): void {
     this.credential = credential;
@@ -41,6 +55,7 @@ export class ServerClient {
     if (this.credential) headers.authorization = `Bearer ${this.credential}`;
     const response = await fetch(new URL(path, this.baseUrl), {
       headers,
+      dispatcher: this.connections,
       signal: AbortSignal.timeout(timeoutMs),
     });
     return this.answer(response);
@@ -63,6 +78,7 @@ export class ServerClient {
       method: "POST",
       headers,
       body,
+      dispatcher: this.connections,
       signal: AbortSignal.timeout(timeoutMs),
     });
     return this.answer(response);

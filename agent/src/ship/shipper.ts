@@ -1,6 +1,6 @@
 import { Histogram } from "@vigil/observability";
 import type { Log } from "../log";
-import type { ServerClient } from "./server-client";
+import { networkError, type ServerClient } from "./server-client";
 import type { Spool, SpoolBatch } from "./spool";
 
 export type ShipperStats = {
@@ -67,7 +67,7 @@ export class Shipper {
     try {
       answer = await this.client.post("/api/agent/v1/events", body, { compress: true, idempotent: true });
     } catch (error) {
-      return this.failed(`cannot reach the server: ${(error as Error).message}`);
+      return this.failed(`cannot reach the server: ${networkError(error)}`);
     }
     const { status, body: reply } = answer;
     if (status === 200) {

@@ -1,5 +1,7 @@
 // vigil-server [-p PORT] [-H HOST]: the console (Next.js) and, beside it on the same port, the agent API.
-import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer, type RequestListener } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import next from "next";
@@ -40,7 +42,27 @@ await app.prepare();
 const overload = new Overload(100);
 setInterval(() => overload.check(), 1000).unref();
 
-const server = createServer((req, res) => {
+/** HTTPS with the certificate and key in VIGIL_TLS_CERT and VIGIL_TLS_KEY (PEM files), else HTTP. */
+function listener(handler: RequestListener) {
+  const { VIGIL_TLS_CERT: certFile, VIGIL_TLS_KEY: keyFile } = env;
+  if (!certFile && !keyFile) return createServer(handler);
+  if (!certFile || !keyFile) {
+    console.error(
+      "vigil-server: set both VIGIL_TLS_CERT and VIGIL_TLS_KEY (PEM files) to serve HTTPS, or neither",
+    );
+    process.exit(2);
+  }
+  try {
+    return createTlsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, handler);
+  } catch (error) {
+    console.error(
+      `vigil-server: cannot serve HTTPS with ${certFile} and ${keyFile}: ${(error as Error).message}`,
+    );
+    process.exit(2);
+  }
+}
+
+const server = listener((req, res) => {
   const route = agentRoute(req);
   if (route === null) {
     void handle(req, res);
@@ -72,7 +94,8 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 server.listen(port, values.hostname, () => {
-  console.log(`▲ Vigil on http://${values.hostname}:${port}`);
+  const scheme = env.VIGIL_TLS_CERT ? "https" : "http";
+  console.log(`▲ Vigil on ${scheme}://${values.hostname}:${port}`);
   console.log(`✓ Ready in ${Math.round(performance.now() - started)}ms`);
 });
 

@@ -20,6 +20,9 @@ const schema = z.object({
     .min(0)
     .max(64)
     .default(Math.max(1, Math.min(8, availableParallelism() - 1))),
+  /** PEM certificate (chain) and key: the console and agent API are served over HTTPS with them. */
+  VIGIL_TLS_CERT: z.string().min(1).optional(),
+  VIGIL_TLS_KEY: z.string().min(1).optional(),
   /** 1: agents' batches and heartbeats are stored by a thread of their own; 0: by the main thread. */
   VIGIL_WRITE_THREAD: z
     .enum(["0", "1"])
