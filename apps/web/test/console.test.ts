@@ -685,4 +685,26 @@ describe("the analyst console in a browser", () => {
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("x-frame-options")).toBe("DENY");
   });
+
+  it("refuses a sign-in or change posted from another site's page (CSRF), and takes the console's own", async () => {
+    const signIn = (origin: string) =>
+      fetch(`${base}/api/trpc/auth.signIn`, {
+        method: "POST",
+        headers: { origin, "content-type": "application/json" },
+        body: JSON.stringify({ name: "admin", password: "a password for the tests" }),
+      });
+    const forged = await signIn("https://evil.example");
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toEqual({ error: expect.stringContaining("another site's page") });
+    expect(forged.headers.get("set-cookie")).toBeNull();
+    const own = await signIn(base);
+    expect(own.status).toBe(200);
+    const cookie = (own.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    expect(cookie).toMatch(/=\S+/);
+    const signOut = await fetch(`${base}/api/trpc/auth.signOut`, {
+      method: "POST",
+      headers: { origin: "https://evil.example", cookie, "sec-fetch-site": "cross-site" },
+    });
+    expect(signOut.status).toBe(403);
+  });
 });

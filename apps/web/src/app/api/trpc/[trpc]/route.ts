@@ -1,6 +1,8 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter, SignInThrottle } from "@vigil/api";
 import { actorOf, sourceOf } from "@/server/actor";
+import { crossSite } from "@/server/cross-site";
+import { json } from "@/server/http";
 import { log } from "@/server/log";
 import { sessionCookieWriter } from "@/server/session-cookie";
 import { vigil } from "@/server/vigil";
@@ -13,24 +15,26 @@ holder.signInThrottle ??= new SignInThrottle();
 const throttle = holder.signInThrottle;
 
 const handler = (request: Request) =>
-  fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req: request,
-    router: appRouter,
-    createContext: ({ req, resHeaders }) => {
-      const { store } = vigil();
-      return {
-        store,
-        actor: actorOf(store, req.headers),
-        source: sourceOf(req.headers),
-        throttle,
-        sessionCookie: sessionCookieWriter(req, resHeaders),
-      };
-    },
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR")
-        log.error({ err: error.cause ?? error, procedure: path ?? null }, "procedure failed");
-    },
-  });
+  crossSite(request)
+    ? json(403, { error: "refused: a request from another site's page may not change anything here (CSRF)" })
+    : fetchRequestHandler({
+        endpoint: "/api/trpc",
+        req: request,
+        router: appRouter,
+        createContext: ({ req, resHeaders }) => {
+          const { store } = vigil();
+          return {
+            store,
+            actor: actorOf(store, req.headers),
+            source: sourceOf(req.headers),
+            throttle,
+            sessionCookie: sessionCookieWriter(req, resHeaders),
+          };
+        },
+        onError: ({ error, path }) => {
+          if (error.code === "INTERNAL_SERVER_ERROR")
+            log.error({ err: error.cause ?? error, procedure: path ?? null }, "procedure failed");
+        },
+      });
 
 export { handler as GET, handler as POST };
