@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { get } from "node:https";
+import { get, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +29,26 @@ function status(url: string, ca?: string): Promise<number | string> {
       response.resume();
       resolve(response.statusCode ?? 0);
     }).on("error", (error) => resolve(error.message));
+  });
+}
+
+/** POSTs a tRPC mutation over HTTPS as the console's page does: its own Origin, and the session cookie if any. */
+function mutate(base: string, ca: string, path: string, body: unknown, cookie?: string) {
+  return new Promise<{ status: number; setCookie: string[] }>((resolve, reject) => {
+    const sent = request(
+      `${base}/api/trpc/${path}`,
+      {
+        method: "POST",
+        ca: execFileSync("cat", [ca]),
+        headers: { origin: base, "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+      },
+      (response) => {
+        response.resume();
+        resolve({ status: response.statusCode ?? 0, setCookie: response.headers["set-cookie"] ?? [] });
+      },
+    );
+    sent.on("error", reject);
+    sent.end(JSON.stringify(body));
   });
 }
 
@@ -64,6 +84,19 @@ describe("the agent channel over TLS", () => {
     expect(await status(`${base}/sign-in`, cert)).toBe(200);
     expect(await status(`${base}/api/agent/v1/policies`, cert)).toBe(401);
     expect(await status(`${base}/sign-in`)).toMatch(/self-signed certificate/);
+  });
+
+  it("over HTTPS, signs in with a Secure, HttpOnly, SameSite cookie, new at every sign-in (no fixation)", async () => {
+    const credentials = { name: "admin", password: "a password for the tests" };
+    const first = await mutate(base, cert, "auth.signIn", credentials);
+    expect(first.status).toBe(200);
+    const [cookie] = first.setCookie;
+    expect(cookie).toMatch(/^\w+=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure; Expires=/);
+    const session = (cookie as string).split(";")[0] as string;
+    // Signing in again while presenting a session (one an attacker planted, say) gives another one.
+    const second = await mutate(base, cert, "auth.signIn", credentials, session);
+    expect(second.status).toBe(200);
+    expect((second.setCookie[0] as string).split(";")[0]).not.toBe(session);
   });
 
   it("a real agent that trusts the server's authority enrolls and ships; one that does not, does not", async () => {
