@@ -56,9 +56,9 @@ describe("DecodePool", () => {
     pool = new DecodePool(1);
     const raw = body([validEvent("fork")]);
     await pool.decode(raw, "gzip", machineId); // the thread is up
-    const { workers } = pool as unknown as { workers: { worker: Worker }[] };
+    const { threads } = pool as unknown as { threads: { worker: Worker }[] };
     // The thread stops before it can answer: the batch it was handed is never decoded.
-    const stopped = workers[0]?.worker.terminate();
+    const stopped = threads[0]?.worker.terminate();
     const inFlight = pool.decode(raw, "gzip", machineId);
     await stopped;
     await expect(inFlight).rejects.toMatchObject({

@@ -80,7 +80,7 @@ describe("WriteThread", () => {
     writer = new WriteThread(store);
     const sender = agent();
     await writer.recordHeartbeat(sender, beat); // the thread is up
-    const { worker } = writer as unknown as { worker: { terminate(): Promise<number> } };
+    const { worker } = (writer as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread;
     const held = writer.writeEvents(sender, batch(1, events("b")));
     await worker.terminate();
     const refusal = await held.then(
@@ -88,7 +88,9 @@ describe("WriteThread", () => {
       (error: DomainError) => error,
     );
     expect(refusal).toMatchObject({ status: 503, message: expect.stringContaining("retry later") });
-    await expect.poll(() => (writer as unknown as { worker: unknown }).worker !== null).toBe(true);
+    await expect
+      .poll(() => (writer as unknown as { thread: { running: boolean } }).thread.running)
+      .toBe(true);
     // Resent as an agent would: stored once, whether or not the first thread had committed it.
     const resent = await writer.writeEvents(sender, batch(1, events("b")));
     expect(resent.accepted + resent.duplicates).toBe(eventTypes.length);

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { get, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ function certificate(dir: string) {
 /** The status of GET `url`, or why the connection failed. */
 function status(url: string, ca?: string): Promise<number | string> {
   return new Promise((resolve) => {
-    get(url, ca ? { ca: execFileSync("cat", [ca]) } : {}, (response) => {
+    get(url, ca ? { ca: readFileSync(ca) } : {}, (response) => {
       response.resume();
       resolve(response.statusCode ?? 0);
     }).on("error", (error) => resolve(error.message));
@@ -39,7 +39,7 @@ function mutate(base: string, ca: string, path: string, body: unknown, cookie?: 
       `${base}/api/trpc/${path}`,
       {
         method: "POST",
-        ca: execFileSync("cat", [ca]),
+        ca: readFileSync(ca),
         headers: { origin: base, "content-type": "application/json", ...(cookie ? { cookie } : {}) },
       },
       (response) => {

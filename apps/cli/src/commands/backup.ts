@@ -7,12 +7,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 export async function backup(dbPath: string, target: string) {
   const to = resolve(target);
-  let size = 0;
-  try {
-    size = statSync(dbPath).size;
-  } catch {
-    // backupDatabase says what is missing
-  }
+  const size = statSync(dbPath, { throwIfNoEntry: false })?.size ?? 0; // missing: backupDatabase says so
   process.stderr.write(
     `backing up ${dbPath} (${mib(size)} without its WAL) to ${to}; the server may keep running\n`,
   );

@@ -14,27 +14,30 @@ const holder = globalThis as typeof globalThis & { signInThrottle?: SignInThrott
 holder.signInThrottle ??= new SignInThrottle();
 const throttle = holder.signInThrottle;
 
-const handler = (request: Request) =>
-  crossSite(request)
-    ? json(403, { error: "refused: a request from another site's page may not change anything here (CSRF)" })
-    : fetchRequestHandler({
-        endpoint: "/api/trpc",
-        req: request,
-        router: appRouter,
-        createContext: ({ req, resHeaders }) => {
-          const { store } = vigil();
-          return {
-            store,
-            actor: actorOf(store, req.headers),
-            source: sourceOf(req.headers),
-            throttle,
-            sessionCookie: sessionCookieWriter(req, resHeaders),
-          };
-        },
-        onError: ({ error, path }) => {
-          if (error.code === "INTERNAL_SERVER_ERROR")
-            log.error({ err: error.cause ?? error, procedure: path ?? null }, "procedure failed");
-        },
-      });
+function handler(request: Request) {
+  if (crossSite(request))
+    return json(403, {
+      error: "refused: a request from another site's page may not change anything here (CSRF)",
+    });
+  return fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req: request,
+    router: appRouter,
+    createContext: ({ req, resHeaders }) => {
+      const { store } = vigil();
+      return {
+        store,
+        actor: actorOf(store, req.headers),
+        source: sourceOf(req.headers),
+        throttle,
+        sessionCookie: sessionCookieWriter(req, resHeaders),
+      };
+    },
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        log.error({ err: error.cause ?? error, procedure: path ?? null }, "procedure failed");
+    },
+  });
+}
 
 export { handler as GET, handler as POST };
