@@ -62,7 +62,7 @@ export async function run(options: RunOptions): Promise<number> {
   };
 
   const answers = new Map<number, (refused: string | null) => void>();
-  const { host, sensor, kernel, sensorState, users, badFrames } = streamEvents({
+  const { host, sensor, kernel, sensorState, sensorGaps, users, badFrames } = streamEvents({
     mode: options.mode,
     ringbufMb: options.ringbufMb,
     onEvent: (type, line, decision) => {
@@ -75,13 +75,14 @@ export async function run(options: RunOptions): Promise<number> {
       answers.get(ack.generation)?.(ack.error ? ack.message || `error ${ack.error}` : null);
       if (ack.error && ack.generation === 0) log.error(`the sensor refused a policy command: ${ack.message}`);
     },
+    onSensorRestarted: () => void policies.sensorRestarted(),
     log,
     sensorLine: (line) => log.info(line, { from: "vigil-sensor" }),
   });
   const metrics = options.metricsPort
     ? serveMetrics(
         options.metricsPort,
-        () => agentFamilies({ events, kernel, badFrames, spool, shipper }),
+        () => agentFamilies({ events, kernel, badFrames, sensorGaps, spool, shipper }),
         log,
       )
     : undefined;
@@ -115,6 +116,7 @@ export async function run(options: RunOptions): Promise<number> {
       capabilities: sensorState()?.mode === "lsm" ? ["observe", "enforce"] : ["observe"],
       events,
       drops,
+      sensorGaps: sensorGaps(),
       spool: spooled,
       policyVersion: null,
       policies: {

@@ -8,12 +8,20 @@ export type AgentCounters = {
   events: Readonly<Record<string, number>>;
   kernel: KernelCounts;
   badFrames: () => number;
+  sensorGaps: () => { count: number };
   spool: Pick<Spool, "stats">;
   shipper: Pick<Shipper, "stats" | "latency">;
 };
 
 /** Everything the agent's /metrics reports. */
-export function agentFamilies({ events, kernel, badFrames, spool, shipper }: AgentCounters): Family[] {
+export function agentFamilies({
+  events,
+  kernel,
+  badFrames,
+  sensorGaps,
+  spool,
+  shipper,
+}: AgentCounters): Family[] {
   const spooled = spool.stats();
   const shipped = shipper.stats;
   return [
@@ -39,6 +47,11 @@ export function agentFamilies({ events, kernel, badFrames, spool, shipper }: Age
       "vigil_agent_bad_frames_total",
       "Records from the sensor the agent could not decode.",
       badFrames(),
+    ),
+    counter(
+      "vigil_agent_sensor_restarts_total",
+      "Times the sensor stopped and was started again (events in between were not observed).",
+      sensorGaps().count,
     ),
     gauge("vigil_agent_spool_events", "Events in the spool, waiting for the server.", spooled.depth),
     gauge("vigil_agent_spool_bytes", "JSON bytes of the events in the spool.", spooled.bytes),

@@ -55,6 +55,7 @@ describe("the agent's /metrics", () => {
     const client = new ServerClient(await acceptingServer(), "vga_test.credential");
     const shipper = new Shipper(spool, client, quiet);
     const events: Record<string, number> = { exec: 2, ptrace: 1 };
+    const gaps = { count: 0 };
     const kernel = new KernelCounts();
     kernel.update({
       kind: "stats",
@@ -63,7 +64,7 @@ describe("the agent's /metrics", () => {
     } as Parameters<KernelCounts["update"]>[0]);
     const server = await serveMetrics(
       0,
-      () => agentFamilies({ events, kernel, badFrames: () => 0, spool, shipper }),
+      () => agentFamilies({ events, kernel, badFrames: () => 0, sensorGaps: () => gaps, spool, shipper }),
       quiet,
     );
     if (!server) throw new Error("not listening");
@@ -85,6 +86,7 @@ describe("the agent's /metrics", () => {
     expect(sample(text, 'vigil_agent_events_total{type="exec"}')).toBe(2);
     expect(sample(text, 'vigil_agent_kernel_drops_total{kind="exec"}')).toBe(2);
     expect(sample(text, 'vigil_agent_kernel_records_total{kind="ptrace"}')).toBe(1);
+    expect(sample(text, "vigil_agent_sensor_restarts_total")).toBe(0);
     expect(sample(text, "vigil_agent_spool_events")).toBe(3);
     expect(sample(text, "vigil_agent_spool_bytes")).toBe(21);
     expect(sample(text, "vigil_agent_batches_shipped_total")).toBe(0);
@@ -96,7 +98,18 @@ describe("the agent's /metrics", () => {
     shipper.stop();
     await shipping;
     events.exec = 7;
+    // A new sensor counts from zero: the agent's totals go on from the first one's.
+    gaps.count = 1;
+    kernel.sensorRestarted();
+    kernel.update({
+      kind: "stats",
+      emitted: [0n, 1n, 0n, 0n, 0n, 0n, 0n, 0n],
+      dropped: [0n, 3n, 0n, 0n, 0n, 0n, 0n, 0n],
+    } as Parameters<KernelCounts["update"]>[0]);
     text = await scrape();
+    expect(sample(text, 'vigil_agent_kernel_records_total{kind="exec"}')).toBe(6);
+    expect(sample(text, 'vigil_agent_kernel_drops_total{kind="exec"}')).toBe(5);
+    expect(sample(text, "vigil_agent_sensor_restarts_total")).toBe(1);
     expect(sample(text, 'vigil_agent_events_total{type="exec"}')).toBe(7);
     expect(sample(text, "vigil_agent_spool_events")).toBe(0);
     expect(sample(text, "vigil_agent_batches_shipped_total")).toBe(1);

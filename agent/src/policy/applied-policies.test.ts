@@ -135,6 +135,18 @@ describe("AppliedPolicies", () => {
     }
   });
 
+  it("hands a sensor started again the policies in force (it holds none)", async () => {
+    const { kernel, sent } = fakeKernel();
+    const applied = new AppliedPolicies(kernel, { name: "web-1" }, files);
+    await applied.apply(bundle([policy("stop", "deny")]));
+    await applied.refresh();
+    expect(sent).toHaveLength(1);
+    await applied.sensorRestarted();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.slice(1)).toEqual(sent[0]?.slice(1));
+    expect(applied.enforcing).toBe(true);
+  });
+
   it("hands the sensor one generation at a time, a refresh waiting for a bundle being applied", async () => {
     const { kernel, sent } = fakeKernel();
     const slow: Kernel = {

@@ -76,6 +76,14 @@ export class AppliedPolicies {
     });
   }
 
+  /** A sensor started again holds no policies: it is handed the ones in force. */
+  sensorRestarted(): Promise<void> {
+    const forget = this.serially(async () => {
+      this.commandsInForce = "";
+    });
+    return forget.then(() => this.refresh());
+  }
+
   private async applyNow(bundle: PolicyBundle): Promise<void> {
     if (bundleHash(bundle.policies) !== bundle.hash) {
       this.error = `the bundle ${bundle.hash} does not hash to its policies (damaged on the way?): not applied`;

@@ -1,66 +1,27 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
-import { hostIdentity } from "../../../agent/src/host";
-import { Spool } from "../../../agent/src/ship/spool";
 import { runScenario, scenarioFiles } from "../../../agent/test/harness";
 import { dataDir, freePort, type Running, readDb, startAgent, startServer } from "./processes";
+import { integrity, spooledAgentDir, storedSpooled, until } from "./spooled";
 
 const TOTAL = 100_000;
-const { host } = hostIdentity(); // the host the real agent enrolls as
 
-/** An agent data directory whose spool already holds TOTAL events of this host, as after a long outage. */
-function spooledAgentDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-agent-"));
-  const spool = new Spool(join(dir, "spool.db"), 1024 * 1024 * 1024);
-  const base = validEvent("exec") as { process: Record<string, unknown> };
-  for (let start = 0; start < TOTAL; start += 10_000) {
-    spool.append(
-      Array.from({ length: 10_000 }, (_, i) =>
-        JSON.stringify({
-          ...base,
-          id: `spooled-${start + i}`,
-          host,
-          process: {
-            ...base.process,
-            pid: 1000 + ((start + i) % 30_000),
-            argv: ["curl", "-s", `https://example.com/${(start + i) % 500}`],
-          },
-        }),
-      ),
-    );
+/** The pid of the sensor the agent runs now (its child). */
+function sensorOf(agent: Running): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [, comm, rest] = stat.match(/^\d+ \((.*)\) (.*)$/s) ?? [];
+      if (comm === "vigil-sensor" && Number(rest?.split(" ")[1]) === agent.child.pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
   }
-  spool.close();
-  return dir;
+  throw new Error(`no sensor runs under the agent (pid ${agent.child.pid})`);
 }
-
-function storedSpooled(dir: string): { count: number; ids: number } {
-  try {
-    return readDb(dir, (db) =>
-      db
-        .prepare(
-          "SELECT count(*) AS count, count(DISTINCT event_id) AS ids FROM events WHERE event_id LIKE 'spooled-%'",
-        )
-        .get(),
-    ) as { count: number; ids: number };
-  } catch (error) {
-    // The server creates its database at the first request (the agent's enrollment).
-    if (/no such table|unable to open/.test((error as Error).message)) return { count: 0, ids: 0 };
-    throw error;
-  }
-}
-
-async function until(what: string, check: () => boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const integrity = (dir: string) => readDb(dir, (db) => db.prepare("PRAGMA integrity_check").pluck().get());
 
 describe("nothing accepted is lost or stored twice when processes die", () => {
   const running: Running[] = [];
@@ -82,7 +43,7 @@ describe("nothing accepted is lost or stored twice when processes die", () => {
 
   it("SIGKILL of the server while it ingests 100,000 events: after a restart each is stored exactly once", async () => {
     const { data, port, base, server } = await setup();
-    const agent = await startAgent(base, spooledAgentDir(), data.enrollToken);
+    const agent = await startAgent(base, spooledAgentDir(TOTAL), data.enrollToken);
     running.push(agent);
     await until("the first 20,000 events", () => storedSpooled(data.dir).count >= 20_000, 120_000);
     await server.stop("SIGKILL");
@@ -96,7 +57,7 @@ describe("nothing accepted is lost or stored twice when processes die", () => {
 
   it("SIGKILL of the agent while it ships: restarted, it resumes from its spool, each event once", async () => {
     const { data, base } = await setup();
-    const agentDir = spooledAgentDir();
+    const agentDir = spooledAgentDir(TOTAL);
     const first = await startAgent(base, agentDir, data.enrollToken);
     running.push(first);
     await until("the first 20,000 events", () => storedSpooled(data.dir).count >= 20_000, 120_000);
@@ -106,6 +67,36 @@ describe("nothing accepted is lost or stored twice when processes die", () => {
     await until(`all ${TOTAL} events`, () => storedSpooled(data.dir).count >= TOTAL, 240_000);
     await new Promise((r) => setTimeout(r, 2000));
     expect(storedSpooled(data.dir)).toEqual({ count: TOTAL, ids: TOTAL });
+  });
+
+  it("SIGKILL of the sensor: the agent starts it again, reports the gap, and observes again", async () => {
+    const { data, base } = await setup();
+    const agent = await startAgent(base, mkdtempSync(join(tmpdir(), "vigil-agent-")), data.enrollToken);
+    running.push(agent);
+    const first = sensorOf(agent);
+    process.kill(first, "SIGKILL");
+    await agent.waitFor(/the sensor runs again: events were not observed for \d+ ms/, 30_000);
+    expect(agent.output).toMatch(/the sensor stopped \(killed by SIGKILL\): starting it again in 1 s/);
+    expect(sensorOf(agent)).not.toBe(first);
+
+    const exec = scenarioFiles().find((f) => f.endsWith("exec_basic.sh")) as string;
+    const pid = (await runScenario(exec)).expect[0]?.["process.pid"] as number;
+    const stored = () =>
+      readDb(data.dir, (db) =>
+        db.prepare("SELECT count(*) FROM events WHERE type = 0 AND pid = ?").pluck().get(pid),
+      ) === 1;
+    await until("an exec after the restart", stored, 60_000);
+    const gap = () =>
+      readDb(data.dir, (db) => ({
+        health: db.prepare("SELECT health FROM hosts WHERE sensor_mode IS NOT NULL").pluck().get() as string,
+        alerts: db.prepare("SELECT count FROM alerts WHERE rule = 'host-sensor-gap'").pluck().all(),
+      }));
+    await until("the gap in a heartbeat", () => gap().health.includes('"endMs":'), 30_000);
+    const last = JSON.parse(gap().health).sensorGap;
+    expect(last).toMatchObject({ reason: "killed by SIGKILL" });
+    expect(last.endMs - last.startMs).toBeGreaterThanOrEqual(1000);
+    expect(last.endMs - last.startMs).toBeLessThan(20_000);
+    expect(gap().alerts).toEqual([1]);
   });
 
   it("an agent started before its server records from the start and enrolls once the server is up", async () => {

@@ -19,8 +19,13 @@ export async function freePort(): Promise<number> {
 }
 
 /** A data directory with an admin, an enrollment token and a viewer API token, as `npm run up` makes it. */
-export function dataDir(): { dir: string; enrollToken: string; apiToken: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-e2e-"));
+export function dataDir(parent = tmpdir()): {
+  dir: string;
+  enrollToken: string;
+  apiToken: string;
+  cleanup: () => void;
+} {
+  const dir = mkdtempSync(join(parent, "vigil-e2e-"));
   const env = { ...process.env, VIGIL_ADMIN_PASSWORD: "a password for the tests" };
   execFileSync(cli, ["--data-dir", dir, "bootstrap"], { env, stdio: "ignore" });
   const apiToken = execFileSync(cli, ["--data-dir", dir, "token", "create", "--role", "viewer"], {

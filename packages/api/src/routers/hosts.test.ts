@@ -1,4 +1,4 @@
-import { agents, hosts } from "@vigil/db";
+import { agents, hosts, nsToTime } from "@vigil/db";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
@@ -299,6 +299,36 @@ rules:
     await expect(admin.hosts.rotateCredential({ id: 999 })).rejects.toThrow(/no host with id 999/);
     const audit = store.sqlite.prepare("SELECT action FROM audit_log").pluck().all();
     expect(audit).toEqual(["host credential rotation asked"]);
+  });
+
+  it("raises one alert per sensor gap, with its start, and keeps the last gap across agent restarts", () => {
+    const { store, agent } = fleet();
+    const gapAt = T0 - 5_000;
+    const gaps = (endMs: number | null) => ({
+      count: 1,
+      last: { startMs: gapAt, endMs, reason: "killed by SIGKILL" },
+    });
+    const gapAlerts = () =>
+      listAlerts(store, { statuses: [], limit: 10 }).alerts.filter((a) => a.rule === "host-sensor-gap");
+    const shown = () =>
+      fleetPage(store, {}, T0 + 60_000).hosts.find((h) => h.machineId === "m-db-1")?.sensorGap;
+
+    recordHeartbeat(store, agent, beat("tracepoint"), T0 - 10_000);
+    expect(shown()).toBeNull();
+    recordHeartbeat(store, agent, beat(null, { sensorGaps: gaps(null) }), T0);
+    expect(shown()).toEqual({ startMs: gapAt, endMs: null, reason: "killed by SIGKILL" });
+    recordHeartbeat(store, agent, beat("tracepoint", { sensorGaps: gaps(gapAt + 1_500) }), T0 + 10_000);
+    recordHeartbeat(store, agent, beat("tracepoint", { sensorGaps: { count: 0, last: null } }), T0 + 20_000);
+    expect(shown()).toEqual({ startMs: gapAt, endMs: gapAt + 1_500, reason: "killed by SIGKILL" });
+    expect(gapAlerts().map((a) => [a.count, a.hosts, a.severity])).toEqual([[1, ["db-1"], "high"]]);
+    expect(gapAlerts()[0]?.first).toBe(nsToTime(BigInt(gapAt) * 1_000_000n));
+
+    const later = {
+      count: 1,
+      last: { startMs: T0 + 25_000, endMs: T0 + 26_000, reason: "exited with code 1" },
+    };
+    recordHeartbeat(store, agent, beat("tracepoint", { sensorGaps: later }), T0 + 30_000);
+    expect(gapAlerts().map((a) => a.count)).toEqual([2]);
   });
 
   it("raises an alert when a host goes offline, falls back from lsm, drops events or backs up, once per episode", () => {

@@ -37,6 +37,8 @@ export type FleetHost = {
   };
   drops: number;
   spoolDepth: number;
+  /** The last time the sensor stopped and was started again by its agent (host clock); endMs null while down. */
+  sensorGap: { startMs: number; endMs: number | null; reason: string } | null;
 };
 
 export const fleetSorts = [
@@ -128,6 +130,7 @@ export function hostFacts(row: HostRow, setting: FleetSetting, nowMs: number): O
     lsmLostMs: row.lsmLostMs,
     drops: Object.values((row.health?.drops ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0),
     spoolDepth: row.spoolDepth ?? 0,
+    sensorGap: (row.health?.sensorGap ?? null) as FleetHost["sensorGap"],
   };
 }
 

@@ -3,6 +3,7 @@ import { describeIssues } from "@vigil/events";
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import { badRequest } from "../errors";
+import { AlertRecorder } from "./alerts";
 import type { AuthenticatedAgent } from "./authenticate";
 
 const counts = z.record(z.string().max(64), z.number().min(0));
@@ -16,6 +17,19 @@ export const heartbeatSchema = z.strictObject({
   capabilities: z.array(z.string().max(64)).max(64),
   events: counts,
   drops: counts,
+  /** How often the sensor stopped and the agent started it again, and the last gap (host clock). */
+  sensorGaps: z
+    .strictObject({
+      count: z.int().min(0),
+      last: z
+        .strictObject({
+          startMs: z.int().min(0),
+          endMs: z.int().min(0).nullable(),
+          reason: z.string().max(1000),
+        })
+        .nullable(),
+    })
+    .optional(),
   spool: z.strictObject({ depth: z.int().min(0), bytes: z.int().min(0), dropped: z.int().min(0) }),
   policyVersion: z.int().min(0).nullable(),
   /** The policy bundle the agent applies (see GET /api/agent/v1/policies), or why the newest is not applied. */
@@ -30,6 +44,13 @@ export const heartbeatSchema = z.strictObject({
 });
 
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
+type SensorGap = NonNullable<NonNullable<Heartbeat["sensorGaps"]>["last"]>;
+
+export const sensorGapRule = {
+  rule: "host-sensor-gap",
+  severity: "high",
+  title: "A host's sensor stopped: its events were not observed until the agent started it again",
+} as const;
 
 /** A heartbeat's body, checked; 400 naming what is wrong. */
 export function parseHeartbeat(body: unknown): Heartbeat {
@@ -56,7 +77,12 @@ export function recordHeartbeat(
 function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): void {
   const mode = beat.sensor?.mode ?? null;
   const before = store.db
-    .select({ mode: hosts.sensorMode, lsmLostMs: hosts.lsmLostMs, policyStatus: hosts.policyStatus })
+    .select({
+      mode: hosts.sensorMode,
+      lsmLostMs: hosts.lsmLostMs,
+      policyStatus: hosts.policyStatus,
+      health: hosts.health,
+    })
     .from(hosts)
     .where(eq(hosts.id, hostId))
     .get();
@@ -84,6 +110,18 @@ function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): v
     .values({ hostId: hostId, minute: Math.floor(nowMs / 60_000), ...sample })
     .onConflictDoUpdate({ target: [hostSamples.hostId, hostSamples.minute], set: sample })
     .run();
+  // The last gap, kept across agent restarts (whose counts begin again): a new one raises an alert.
+  const gapBefore = (before?.health?.sensorGap ?? null) as SensorGap | null;
+  const sensorGap = beat.sensorGaps?.last ?? gapBefore;
+  if (sensorGap && sensorGap.startMs !== gapBefore?.startMs) {
+    new AlertRecorder(store.sqlite).raise(
+      sensorGapRule,
+      hostId,
+      null,
+      BigInt(sensorGap.startMs) * 1_000_000n,
+      nowMs,
+    );
+  }
   if (beat.policies && !samePolicyState(before?.policyStatus ?? null, beat.policies)) {
     recordPolicyChange(store, hostId, beat.policies, nowMs);
   }
@@ -98,7 +136,7 @@ function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): v
       lsmLostMs,
       sensorReason: beat.sensor?.reason ?? null,
       capabilities: beat.capabilities,
-      health: { events: beat.events, drops: beat.drops, spool: beat.spool },
+      health: { events: beat.events, drops: beat.drops, spool: beat.spool, sensorGap },
       spoolDepth: beat.spool.depth,
       policyVersion: beat.policyVersion,
       policyStatus: beat.policies ?? null,

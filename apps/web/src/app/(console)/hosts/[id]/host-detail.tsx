@@ -288,6 +288,14 @@ export function HostDetailView({ id, isAdmin }: { id: number; isAdmin: boolean }
             {host.drops.toLocaleString()} dropped since the agent started · {host.spoolDepth.toLocaleString()}{" "}
             events waiting in its spool
           </dd>
+          {host.sensorGap && (
+            <>
+              <dt>Sensor gap</dt>
+              <dd className={host.sensorGap.endMs === null ? "error" : undefined}>
+                <SensorGap gap={host.sensorGap} nowMs={nowMs} />
+              </dd>
+            </>
+          )}
           <dt>Policies</dt>
           <dd>
             <span className={`policy-${host.policy.state.replace(" ", "-")}`}>{host.policy.state}</span>
@@ -382,5 +390,25 @@ export function HostDetailView({ id, isAdmin }: { id: number; isAdmin: boolean }
         </ul>
       </div>
     </section>
+  );
+}
+
+/** When the sensor last stopped and was started again: events of that time were not observed. */
+function SensorGap({ gap, nowMs }: { gap: NonNullable<HostDetail["host"]["sensorGap"]>; nowMs: number }) {
+  const from = new Date(gap.startMs).toISOString();
+  if (gap.endMs === null) {
+    return (
+      <span>
+        the sensor stopped {ago(gap.startMs, nowMs)} ({printable(gap.reason)}) and is not running: events are
+        not observed
+      </span>
+    );
+  }
+  const seconds = ((gap.endMs - gap.startMs) / 1000).toFixed(1);
+  return (
+    <span title={`${from} to ${new Date(gap.endMs).toISOString()}`}>
+      not observed for {seconds} s, {ago(gap.startMs, nowMs)} (the sensor {printable(gap.reason)}; the agent
+      started it again)
+    </span>
   );
 }
