@@ -1,15 +1,15 @@
 import { z } from "zod";
-import { u32Schema, u64StringSchema } from "./scalars";
+import { textSchema, u32Schema, u64StringSchema } from "./scalars";
 
 export const fileSchema = z.strictObject({
-  path: z.string(),
+  path: textSchema,
   dev: u32Schema,
   inode: u64StringSchema,
 });
 
 export const scriptSchema = z.strictObject({
-  path: z.string(),
-  interpreter: z.string(),
+  path: textSchema,
+  interpreter: textSchema,
 });
 
 export type FileRef = z.infer<typeof fileSchema>;

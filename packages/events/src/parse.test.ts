@@ -27,6 +27,35 @@ describe("parseEvent", () => {
     );
   });
 
+  it.each([
+    "2026-04-31T00:00:00.000000000Z", // April has 30 days
+    "2025-02-29T00:00:00.000000000Z",
+    "1969-12-31T23:59:59.999999999Z",
+    "1970-01-01T00:30:00.000000000+01:00", // 1969 in UTC
+    "2262-04-11T23:47:16.854775808Z", // one past what 64-bit nanoseconds hold
+    "0000-01-01T00:00:00.000000000Z",
+  ])("rejects time %s, which is no day or cannot be stored", (time) => {
+    expect(errorOf({ ...validEvent("exec"), time })).toBe(
+      "time: expected a real date from 1970-01-01 to 2262-04-11 (nanoseconds since 1970 in 64 bits)",
+    );
+  });
+
+  it.each([
+    "2024-02-29T00:00:00.000000000Z",
+    "1970-01-01T00:00:00.000000000Z",
+    "2262-04-11T23:47:16.854775807Z",
+  ])("accepts time %s", (time) => {
+    expect(parseEvent({ ...validEvent("exec"), time }).ok).toBe(true);
+  });
+
+  it("rejects text with a lone surrogate, which UTF-8 cannot hold, naming where", () => {
+    const event = validEvent("exec");
+    (event.process as { argv: unknown[] }).argv = ["sh", "ok \ud83d\ude00", "bad \ud800"];
+    expect(errorOf(event)).toBe(
+      "process.argv[2]: not valid Unicode: a lone surrogate (\\uD800-\\uDFFF) cannot be stored",
+    );
+  });
+
   it("accepts a time with a numeric offset", () => {
     expect(parseEvent({ ...validEvent("exec"), time: "2026-11-28T23:09:18.123456789+01:00" }).ok).toBe(true);
   });
