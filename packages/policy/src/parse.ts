@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, type Node, parseDocument, type YAMLMap } from "yaml";
 import { compileCondition } from "./conditions";
 import { fieldByName, fields, messageNames, type RuleEventType, ruleEventTypes } from "./fields";
 import { closest } from "./suggest";
@@ -33,9 +33,8 @@ export function parsePolicy(text: string): ParseResult {
       { line: 1, column: 1, path: "", message: `the policy is larger than ${MAX_POLICY_BYTES} bytes` },
     ]);
   }
-  const lines = new LineCounter();
+  const lines = new Lines(text);
   const doc = parseDocument(text, {
-    lineCounter: lines,
     uniqueKeys: true,
     prettyErrors: false,
     intAsBigInt: true,
@@ -60,10 +59,31 @@ const fail = (errors: PolicyError[]): ParseResult => ({
 const firstLine = (message: string) => message.split("\n")[0] ?? message;
 const quoted = (value: unknown) => JSON.stringify(value);
 
+/** Line and column (1-based) of an offset, from the text itself: yaml's LineCounter misses the line breaks inside a
+ * multi-line scalar that a syntax error interrupts, and then places every later error on the wrong line. */
+class Lines {
+  private readonly starts = [0];
+
+  constructor(text: string) {
+    for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) this.starts.push(at + 1);
+  }
+
+  linePos(offset: number): { line: number; col: number } {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((this.starts[mid] as number) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, col: offset - (this.starts[low] as number) + 1 };
+  }
+}
+
 class Reader {
   readonly errors: PolicyError[] = [];
 
-  constructor(private readonly lines: LineCounter) {}
+  constructor(private readonly lines: Lines) {}
 
   policy(node: Node | null): Policy | null {
     if (!isMap(node)) {

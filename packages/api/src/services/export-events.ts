@@ -15,7 +15,16 @@ export const rfc3339 = z.string().transform((text, ctx) => {
     });
     return z.NEVER;
   }
-  return timeToNs(normalized);
+  const ns = timeToNs(normalized);
+  // Times are stored as signed 64-bit nanoseconds: SQLite cannot even be asked about one beyond them.
+  if (ns < -(2n ** 63n) || ns >= 2n ** 63n) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a time from 1677-09-21 to 2262-04-11 (what the store holds), got ${JSON.stringify(text)}`,
+    });
+    return z.NEVER;
+  }
+  return ns;
 });
 
 export const exportQuerySchema = z.strictObject({

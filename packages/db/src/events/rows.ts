@@ -149,7 +149,9 @@ export function buildRows(events: VigilEvent[], batchIndexes?: number[]): EventR
       cgroups.set(p.cgroupId, cgroup);
     }
     bigints[b + 1] = cgroup;
-    const id = compactId(event.id, event.type);
+    const compact = compactId(event.id, event.type);
+    // A thread id of 0xffffffff would read back as NULL, the process's own: such an id is kept as text.
+    const id = compact?.tid === 0xffffffff && compact.tid !== p.tid ? null : compact;
     if (id) {
       let boot = boots.get(id.boot);
       if (boot === undefined) {

@@ -29,7 +29,7 @@ function secondToNs(wholeSecondsText: string, zone: string): bigint {
 
 /** Nanoseconds since the epoch -> RFC 3339 in UTC with nine fraction digits. */
 export function nsToTime(ns: bigint): string {
-  const seconds = ns / NS_PER_SECOND;
-  const fraction = (ns % NS_PER_SECOND).toString().padStart(9, "0");
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction}Z`;
+  const fraction = ((ns % NS_PER_SECOND) + NS_PER_SECOND) % NS_PER_SECOND; // before 1970 too: never negative
+  const seconds = (ns - fraction) / NS_PER_SECOND;
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction.toString().padStart(9, "0")}Z`;
 }

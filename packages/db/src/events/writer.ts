@@ -115,14 +115,14 @@ export class EventWriter {
         (n[o + Column.gid] as number) >>> 0,
         b[o64 + 1],
         programs[n[o + Column.program] as number],
-        orNull(n[o + Column.parentPid] as number),
+        parent === NULL ? null : (n[o + Column.parentPid] as number) >>> 0,
         parent === NULL ? null : programs[parent],
         file === NULL ? null : files[file],
-        orNull(n[o + Column.targetPid] as number),
+        target === NULL ? null : (n[o + Column.targetPid] as number) >>> 0,
         target === NULL ? null : programs[target],
         boot === NULL ? null : boots[boot],
         boot === NULL ? null : b[o64 + 2],
-        orNull(n[o + Column.idTid] as number),
+        unsignedOrNull(n[o + Column.idTid] as number),
         eventIds.get(row) ?? null,
         orNull(n[o + Column.exitStatus] as number),
         details.get(row) ?? null,
@@ -161,3 +161,4 @@ function programExtra([containerId, sha256, exeDeleted, memfd]: (string | boolea
 }
 
 const orNull = (value: number) => (value === NULL ? null : value);
+const unsignedOrNull = (value: number) => (value === NULL ? null : value >>> 0);
