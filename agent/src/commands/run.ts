@@ -117,6 +117,7 @@ export async function run(options: RunOptions): Promise<number> {
       events,
       drops,
       sensorGaps: sensorGaps(),
+      clockMs: Date.now(),
       spool: spooled,
       policyVersion: null,
       policies: {

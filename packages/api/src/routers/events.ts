@@ -80,6 +80,7 @@ export const eventsRouter = router({
       );
       return {
         events: page.events,
+        receivedMs: page.receivedMs,
         nextCursor: page.next && { timeNs: String(page.next.timeNs), seq: String(page.next.seq) },
       };
     }),

@@ -331,6 +331,24 @@ rules:
     expect(gapAlerts().map((a) => a.count)).toEqual([2]);
   });
 
+  it("knows how far each host's clock is off, and alerts past 30 s once per episode", () => {
+    const { store, agent } = fleet();
+    const skew = () => fleetPage(store, {}, T0).hosts.find((h) => h.machineId === "m-db-1")?.clockSkewMs;
+    recordHeartbeat(store, agent, beat("tracepoint"), T0);
+    expect(skew()).toBeNull(); // an agent that does not say its time
+    recordHeartbeat(store, agent, beat("tracepoint", { clockMs: T0 + 1_000 - 20_000 }), T0 + 1_000);
+    expect(skew()).toBe(-20_000);
+    expect(checkHostHealth(store, T0 + 1_000)).toEqual([]);
+    recordHeartbeat(store, agent, beat("tracepoint", { clockMs: T0 + 2_000 + 7_200_000 }), T0 + 2_000);
+    expect(skew()).toBe(7_200_000);
+    expect(checkHostHealth(store, T0 + 2_000)).toEqual([{ host: "db-1", rule: "host-clock-skew" }]);
+    expect(checkHostHealth(store, T0 + 3_000)).toEqual([]);
+    recordHeartbeat(store, agent, beat("tracepoint", { clockMs: T0 + 4_000 }), T0 + 4_000);
+    checkHostHealth(store, T0 + 4_000);
+    recordHeartbeat(store, agent, beat("tracepoint", { clockMs: T0 + 5_000 - 40_000 }), T0 + 5_000);
+    expect(checkHostHealth(store, T0 + 5_000)).toEqual([{ host: "db-1", rule: "host-clock-skew" }]);
+  });
+
   it("raises an alert when a host goes offline, falls back from lsm, drops events or backs up, once per episode", () => {
     const { store, agent } = fleet();
     const { token } = createEnrollToken(store, { name: "other" }, T0);

@@ -39,6 +39,8 @@ export type FleetHost = {
   spoolDepth: number;
   /** The last time the sensor stopped and was started again by its agent (host clock); endMs null while down. */
   sensorGap: { startMs: number; endMs: number | null; reason: string } | null;
+  /** How far the host's clock is ahead of the server's (negative: behind), at its last heartbeat. */
+  clockSkewMs: number | null;
 };
 
 export const fleetSorts = [
@@ -131,6 +133,7 @@ export function hostFacts(row: HostRow, setting: FleetSetting, nowMs: number): O
     drops: Object.values((row.health?.drops ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0),
     spoolDepth: row.spoolDepth ?? 0,
     sensorGap: (row.health?.sensorGap ?? null) as FleetHost["sensorGap"],
+    clockSkewMs: (row.health?.clockSkewMs ?? null) as number | null,
   };
 }
 

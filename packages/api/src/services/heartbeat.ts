@@ -30,6 +30,8 @@ export const heartbeatSchema = z.strictObject({
         .nullable(),
     })
     .optional(),
+  /** The host's wall clock when it sent this (ms since the epoch): how far it is off the server's. */
+  clockMs: z.int().min(0).optional(),
   spool: z.strictObject({ depth: z.int().min(0), bytes: z.int().min(0), dropped: z.int().min(0) }),
   policyVersion: z.int().min(0).nullable(),
   /** The policy bundle the agent applies (see GET /api/agent/v1/policies), or why the newest is not applied. */
@@ -110,6 +112,8 @@ function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): v
     .values({ hostId: hostId, minute: Math.floor(nowMs / 60_000), ...sample })
     .onConflictDoUpdate({ target: [hostSamples.hostId, hostSamples.minute], set: sample })
     .run();
+  // Ahead (positive) or behind; the heartbeat's time in flight, milliseconds, is within the noise of what matters.
+  const clockSkewMs = beat.clockMs === undefined ? null : beat.clockMs - nowMs;
   // The last gap, kept across agent restarts (whose counts begin again): a new one raises an alert.
   const gapBefore = (before?.health?.sensorGap ?? null) as SensorGap | null;
   const sensorGap = beat.sensorGaps?.last ?? gapBefore;
@@ -136,7 +140,7 @@ function record(store: Store, hostId: number, beat: Heartbeat, nowMs: number): v
       lsmLostMs,
       sensorReason: beat.sensor?.reason ?? null,
       capabilities: beat.capabilities,
-      health: { events: beat.events, drops: beat.drops, spool: beat.spool, sensorGap },
+      health: { events: beat.events, drops: beat.drops, spool: beat.spool, sensorGap, clockSkewMs },
       spoolDepth: beat.spool.depth,
       policyVersion: beat.policyVersion,
       policyStatus: beat.policies ?? null,

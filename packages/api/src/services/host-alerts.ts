@@ -5,6 +5,9 @@ import type { Detection } from "./detections";
 import { type FleetHost, hostFacts } from "./fleet";
 import { defaultFleetSetting, type FleetSetting, fleetSetting } from "./fleet-status";
 
+/** Event times come from the host's clock: past this, times across hosts no longer line up for an analyst. */
+const CLOCK_SKEW_ALERT_MS = 30_000;
+
 type HostRule = Pick<Detection, "rule" | "severity" | "title"> & {
   wrong: (host: Omit<FleetHost, "policy">, setting: FleetSetting) => boolean;
 };
@@ -22,6 +25,12 @@ export const hostRules: HostRule[] = [
     severity: "high",
     title: "A host's sensor fell back from lsm to tracepoint: it can no longer enforce",
     wrong: (h) => h.lsmLostMs !== null,
+  },
+  {
+    rule: "host-clock-skew",
+    severity: "medium",
+    title: "A host's clock is more than 30 s off the server's: its event times are off as much",
+    wrong: (h) => h.clockSkewMs !== null && Math.abs(h.clockSkewMs) > CLOCK_SKEW_ALERT_MS,
   },
   {
     rule: "host-drops",

@@ -31,7 +31,8 @@ export type EventFilter = {
 /** A position in (time, seq) order: the last row of the previous page. */
 export type EventCursor = { timeNs: bigint; seq: bigint };
 
-export type EventPage = { events: VigilEvent[]; next: EventCursor | null };
+/** A page of events and, for each, when it reached the server (ms, to the second; null before that was kept). */
+export type EventPage = { events: VigilEvent[]; receivedMs: (number | null)[]; next: EventCursor | null };
 
 type Page = { limit: number; order: "asc" | "desc"; after?: EventCursor };
 
@@ -137,8 +138,12 @@ export function queryEvents(sqlite: Database.Database, filter: EventFilter, page
     .safeIntegers(true)
     .all(`[${pageSeqs(sqlite, filter, page).join(",")}]`) as EventRow[];
   const last = rows.at(-1);
+  const arrival = sqlite
+    .prepare("SELECT received_ms FROM arrivals WHERE seq <= ? ORDER BY seq DESC LIMIT 1")
+    .pluck();
   return {
     events: rows.map(rowToEvent),
+    receivedMs: rows.map((row) => (arrival.get(row.seq) as number | undefined) ?? null),
     next: last && rows.length === page.limit ? { timeNs: last.time_ns, seq: last.seq } : null,
   };
 }

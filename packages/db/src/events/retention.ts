@@ -41,6 +41,15 @@ export async function pruneEvents(
     if (changes === 0) break;
     await pause();
   }
+  if (deleted > 0) {
+    // The arrival that events left now still arrived at is the one at or below the oldest of them.
+    sqlite
+      .prepare(
+        `DELETE FROM arrivals WHERE seq < (
+           SELECT max(seq) FROM arrivals WHERE seq <= (SELECT min(seq) FROM events))`,
+      )
+      .run();
+  }
   return deleted;
 }
 

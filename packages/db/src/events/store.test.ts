@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { testStore } from "../test-store";
 import { eventsArrivedAfter, lastSeq, newestStart, queryEvents } from "./query";
 import { pruneEvents, pruneOrphans } from "./retention";
+import { buildRows } from "./rows";
 import { nsToTime, timeToNs } from "./time";
 import { EventWriter } from "./writer";
 
@@ -211,7 +212,7 @@ describe("events in SQLite", () => {
     const oldestFirst = queryEvents(store.sqlite, { q: "beta" }, { order: "asc", limit: 3 }).events;
     expect(oldestFirst.map((e) => e.id)).toEqual(newestFirst("beta").reverse().slice(0, 3));
     const page = queryEvents(store.sqlite, { q: "alpha", pid: 999 }, { order: "desc", limit: 10 });
-    expect(page).toEqual({ events: [], next: null });
+    expect(page).toEqual({ events: [], receivedMs: [], next: null });
   }, 60_000); // thousands of rows and pages: seconds when the other test suites share the CPU
 
   it("filters by verdict, uid, and globs over the executable and the parent's", () => {
@@ -269,6 +270,28 @@ describe("events in SQLite", () => {
       await pruneEvents(store.sqlite, { maxAgeMs: 20_000, maxEvents: 12 }, nowMs, { count: () => 15 }),
     ).toBe(3);
     expect(all().map((e) => e.id)).toEqual(Array.from({ length: 12 }, (_, i) => `x${i + 18}`));
+  });
+
+  it("keeps when events reached the server, to the second, whatever the host's clock said", async () => {
+    const { writer, store } = setup();
+    const write = (ids: string[], time: string, nowMs: number) =>
+      store.sqlite.transaction(() =>
+        writer.write(1, buildRows(ids.map((id) => event("exit", { id, time }))), 0, nowMs),
+      )();
+    write(["a", "b"], "2026-01-01T00:00:00.000000000Z", 1_000_000);
+    write(["c"], "2030-01-01T00:00:00.000000000Z", 1_002_000); // a host whose clock is years ahead
+    write(["d"], "2026-11-30T00:00:00.000000000Z", 1_002_900); // the same second: no new arrival
+    const received = () => {
+      const page = queryEvents(store.sqlite, {}, { order: "asc", limit: 10 });
+      return Object.fromEntries(page.events.map((e, i) => [e.id, page.receivedMs[i]]));
+    };
+    expect(received()).toEqual({ a: 1_000_000, b: 1_000_000, c: 1_002_000, d: 1_002_000 });
+    expect(store.sqlite.prepare("SELECT seq FROM arrivals").pluck().all()).toEqual([1, 3]);
+
+    // Retention by age (host time) leaves c alone: the arrival of the events it removed goes, c's stays.
+    await pruneEvents(store.sqlite, { maxAgeMs: 1000, maxEvents: 1000 }, Date.parse("2027-01-01"));
+    expect(received()).toEqual({ c: 1_002_000 });
+    expect(store.sqlite.prepare("SELECT seq FROM arrivals").pluck().all()).toEqual([3]);
   });
 
   it("prunes the programs and files no event needs any more, and the writer then stores them again", async () => {

@@ -15,6 +15,9 @@ export class EventWriter {
   private readonly files: Dictionary;
   private readonly boots: Dictionary;
   private readonly upsertUser: Database.Statement;
+  private readonly insertArrival: Database.Statement;
+  /** The second of the last arrival recorded (by this writer). */
+  private arrivalSecond = 0;
   /** host -> uid -> the name stored for it: written again only when a host reports another one. */
   private readonly userNames = new Map<number, Map<number, string>>();
 
@@ -25,6 +28,7 @@ export class EventWriter {
          exit_status, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.insertArrival = db.prepare("INSERT OR IGNORE INTO arrivals (seq, received_ms) VALUES (?, ?)");
     this.upsertUser = db.prepare(
       `INSERT INTO host_users (host_id, uid, name) VALUES (?, ?, ?)
        ON CONFLICT (host_id, uid) DO UPDATE SET name = excluded.name`,
@@ -83,7 +87,7 @@ export class EventWriter {
    * Stores the events of `rows` from the one at batch position `from` on; returns each row's arrival number
    * (`seq`; 0 for one skipped).
    */
-  write(hostId: number, rows: EventRows, from = 0): number[] {
+  write(hostId: number, rows: EventRows, from = 0, nowMs = Date.now()): number[] {
     for (const [uid, name] of rows.users) this.rememberUser(hostId, uid, name);
     const programs = rows.programs.map((key) => this.programs.id(key));
     const files = rows.files.map((key) => this.files.id(key));
@@ -129,7 +133,18 @@ export class EventWriter {
       );
       seqs.push(Number(lastInsertRowid));
     }
+    this.recordArrival(seqs, nowMs);
     return seqs;
+  }
+
+  /** The first event stored in a new second marks when it and those after it arrived. */
+  private recordArrival(seqs: number[], nowMs: number): void {
+    const second = Math.floor(nowMs / 1000);
+    if (second === this.arrivalSecond) return;
+    const first = seqs.find((seq) => seq > 0);
+    if (first === undefined) return;
+    this.insertArrival.run(first, nowMs);
+    this.arrivalSecond = second;
   }
 
   private rememberUser(hostId: number, uid: number, name: string): void {
@@ -142,6 +157,7 @@ export class EventWriter {
 
   /** Rows may be gone (a rolled-back transaction, pruned orphans): look ids up again. */
   forgetIds(): void {
+    this.arrivalSecond = 0;
     this.userNames.clear();
     this.programs.forget();
     this.files.forget();

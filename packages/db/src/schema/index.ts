@@ -1,6 +1,7 @@
 export * from "./agents";
 export * from "./alerts";
 export * from "./api-tokens";
+export * from "./arrivals";
 export * from "./audit-log";
 export * from "./boots";
 export * from "./enroll-tokens";

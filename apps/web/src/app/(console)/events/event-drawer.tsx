@@ -49,6 +49,8 @@ const shown = (value: unknown) =>
 
 export function EventDrawer(props: {
   event: VigilEvent;
+  /** When the server received it (to the second), if known. */
+  receivedMs?: number | null;
   onClose: () => void;
   onPivot: (change: Pivot) => void;
 }) {
@@ -83,6 +85,9 @@ export function EventDrawer(props: {
           <Link href={processHref(event.host.id, event.target.pid, event.time)}>Target's process view</Link>
         )}
       </nav>
+      {typeof props.receivedMs === "number" && (
+        <Received eventTime={event.time} receivedMs={props.receivedMs} />
+      )}
       <dl className="fields">
         {leaves(event).map(([path, value]) => {
           const pivot = pivotFor(path, value);
@@ -127,3 +132,28 @@ export function EventDrawer(props: {
     </aside>
   );
 }
+
+/** The event's time is the host's clock; when the server received it tells a wrong host clock apart. */
+function Received({ eventTime, receivedMs }: { eventTime: string; receivedMs: number }) {
+  const aheadS = (Date.parse(eventTime) - receivedMs) / 1000;
+  // Received within a minute after the event (to the second): in step, or the ordinary delay of a spool.
+  const note =
+    aheadS > 1
+      ? `${duration(aheadS)} before the event's time: the host's clock is ahead`
+      : aheadS < -60
+        ? `${duration(-aheadS)} after the event's time (held in the agent's spool, or the host's clock is behind)`
+        : "";
+  return (
+    <p className="small muted">
+      Received by the server {new Date(receivedMs).toISOString()}
+      {note && ` — ${note}`}
+    </p>
+  );
+}
+
+const duration = (seconds: number) =>
+  seconds < 120
+    ? `${seconds.toFixed(0)} s`
+    : seconds < 7200
+      ? `${(seconds / 60).toFixed(0)} min`
+      : `${(seconds / 3600).toFixed(1)} h`;

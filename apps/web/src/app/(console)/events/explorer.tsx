@@ -44,6 +44,9 @@ export function Explorer() {
     }),
   );
   const paged = pages.data?.pages.flatMap((p) => p.events) ?? [];
+  const received = new Map(
+    pages.data?.pages.flatMap((p) => p.events.map((e, i) => [eventKey(e), p.receivedMs[i] ?? null] as const)),
+  );
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
   const loadMore = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
@@ -116,6 +119,7 @@ export function Explorer() {
       {open && (
         <EventDrawer
           event={open}
+          receivedMs={received.get(eventKey(open)) ?? null}
           onClose={() => setOpen(null)}
           onPivot={(change) => {
             setOpen(null);

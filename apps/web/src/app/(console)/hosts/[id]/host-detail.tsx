@@ -288,6 +288,14 @@ export function HostDetailView({ id, isAdmin }: { id: number; isAdmin: boolean }
             {host.drops.toLocaleString()} dropped since the agent started · {host.spoolDepth.toLocaleString()}{" "}
             events waiting in its spool
           </dd>
+          {host.clockSkewMs !== null && (
+            <>
+              <dt>Clock</dt>
+              <dd className={Math.abs(host.clockSkewMs) > 30_000 ? "error" : undefined}>
+                <ClockSkew skewMs={host.clockSkewMs} />
+              </dd>
+            </>
+          )}
           {host.sensorGap && (
             <>
               <dt>Sensor gap</dt>
@@ -409,6 +417,19 @@ function SensorGap({ gap, nowMs }: { gap: NonNullable<HostDetail["host"]["sensor
     <span title={`${from} to ${new Date(gap.endMs).toISOString()}`}>
       not observed for {seconds} s, {ago(gap.startMs, nowMs)} (the sensor {printable(gap.reason)}; the agent
       started it again)
+    </span>
+  );
+}
+
+/** Event times are the host's: how far its clock was off the server's at its last heartbeat. */
+function ClockSkew({ skewMs }: { skewMs: number }) {
+  const seconds = Math.abs(skewMs) / 1000;
+  if (seconds < 1) return <span>in step with the server's (within 1 s)</span>;
+  const amount = seconds < 120 ? `${seconds.toFixed(1)} s` : `${(seconds / 60).toFixed(0)} min`;
+  return (
+    <span>
+      {amount} {skewMs > 0 ? "ahead of" : "behind"} the server's: its event times are off as much (the server
+      keeps when it received each event)
     </span>
   );
 }

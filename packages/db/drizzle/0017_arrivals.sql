@@ -1,0 +1,4 @@
+CREATE TABLE `arrivals` (
+	`seq` integer PRIMARY KEY NOT NULL,
+	`received_ms` integer NOT NULL
+);
