@@ -17,6 +17,9 @@ npx turbo run typecheck test --output-logs=new-only
 step "enforcement suite: the BPF LSM in a QEMU VM"
 npm run -s test:vm
 
+step "chaos suite: kills, a full disk, a bad network, a wrong clock"
+npm run -s test:chaos
+
 step "deployment files: compose, Dockerfiles, systemd unit, install script"
 bash scripts/test-deploy.sh
 

@@ -1,27 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runScenario, scenarioFiles } from "../../../agent/test/harness";
-import { dataDir, freePort, type Running, readDb, startAgent, startServer } from "./processes";
+import { dataDir, freePort, type Running, readDb, sensorOf, startAgent, startServer } from "./processes";
 import { integrity, spooledAgentDir, storedSpooled, until } from "./spooled";
 
 const TOTAL = 100_000;
-
-/** The pid of the sensor the agent runs now (its child). */
-function sensorOf(agent: Running): number {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const [, comm, rest] = stat.match(/^\d+ \((.*)\) (.*)$/s) ?? [];
-      if (comm === "vigil-sensor" && Number(rest?.split(" ")[1]) === agent.child.pid) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  throw new Error(`no sensor runs under the agent (pid ${agent.child.pid})`);
-}
 
 describe("nothing accepted is lost or stored twice when processes die", () => {
   const running: Running[] = [];

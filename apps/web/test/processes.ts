@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,6 +97,7 @@ export async function startAgent(
   agentDir: string,
   enrollToken: string,
   extra: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ) {
   const child = spawn(
     agentBin,
@@ -112,11 +113,26 @@ export async function startAgent(
       "1",
       ...extra,
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env },
   );
   const agent = new Running(child);
   await agent.waitFor(/vigil-sensor: \w+ mode/);
   return agent;
+}
+
+/** The pid of the sensor the agent runs now (its child). */
+export function sensorOf(agent: Running): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [, comm, rest] = stat.match(/^\d+ \((.*)\) (.*)$/s) ?? [];
+      if (comm === "vigil-sensor" && Number(rest?.split(" ")[1]) === agent.child.pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no sensor runs under the agent (pid ${agent.child.pid})`);
 }
 
 /** A look into the server's database (read-only, closed again at once). */
