@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { dataDir, freePort, startServer } from "../test/processes";
 import { cpuSeconds } from "./process-stats";
 import { realisticBatch } from "./realistic-events";
+import { agentBodies, enrollHosts, shipAll } from "./ship";
 
 const { values } = parseArgs({
   options: {
@@ -70,78 +71,15 @@ async function api(): Promise<{ perSecond: number; bytesPerEvent: number; server
   const base = `http://127.0.0.1:${port}`;
   const server = await startServer(data.dir, port);
   try {
-    const credentials: string[] = [];
-    for (let a = 0; a < agents; a++) {
-      const response = await fetch(`${base}/api/agent/v1/enroll`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          token: data.enrollToken,
-          host: { machineId: host(a).id, name: host(a).name },
-        }),
-      });
-      credentials.push(((await response.json()) as { credential: string }).credential);
-    }
+    const credentials = await enrollHosts(base, data.enrollToken, agents);
     log("  api: compressing the batches as the agent does (not timed)");
-    const bodies = Array.from({ length: agents }, (_, a) =>
-      Array.from({ length: batchesPerAgent }, (_, b) => {
-        const events = realisticBatch(host(a), b * agents + a, BATCH);
-        return gzipSync(JSON.stringify({ stream: "bench", firstSeq: b * BATCH + 1, events }), { level: 1 });
-      }),
-    );
-    let shipped = 0;
-    let retries = 0;
+    const bodies = agentBodies(agents, batchesPerAgent, BATCH);
     const pid = server.child.pid as number;
     const cpuStart = cpuSeconds(pid);
     const start = performance.now();
-    await Promise.all(
-      bodies.map(async (batches, a) => {
-        for (const body of batches) {
-          for (;;) {
-            let response: Response;
-            try {
-              response = await fetch(`${base}/api/agent/v1/events`, {
-                method: "POST",
-                headers: {
-                  "content-type": "application/json",
-                  "content-encoding": "gzip",
-                  authorization: `Bearer ${credentials[a]}`,
-                },
-                body: new Uint8Array(body),
-              });
-            } catch (error) {
-              if (server.child.exitCode !== null)
-                throw new Error(`the server died:\n${server.output.slice(-3000)}`);
-              log(
-                `  api: ${(error as Error).message} (${String((error as { cause?: unknown }).cause)}); retrying as the agent would`,
-              );
-              continue;
-            }
-            const answer = (await response.json()) as {
-              accepted?: number;
-              rejected?: unknown[];
-              error?: string;
-            };
-            if (response.status === 503) {
-              // busy: the agent waits as told, then retries the same batch
-              await new Promise((r) =>
-                setTimeout(r, Number(response.headers.get("retry-after") ?? 1) * 1000),
-              );
-              retries++;
-              continue;
-            }
-            if (response.status !== 200 || answer.accepted !== BATCH) {
-              throw new Error(
-                `the server answered ${response.status}: ${JSON.stringify(answer).slice(0, 500)}`,
-              );
-            }
-            break;
-          }
-          shipped += BATCH;
-          if ((shipped / BATCH) % 40 === 0) log(`  api: ${shipped.toLocaleString()} events`);
-        }
-      }),
-    );
+    const retries = await shipAll(base, server, credentials, bodies, BATCH, (shipped) => {
+      if ((shipped / BATCH) % 40 === 0) log(`  api: ${shipped.toLocaleString()} events`);
+    });
     const seconds = (performance.now() - start) / 1000;
     const serverCpuSeconds = cpuSeconds(pid) - cpuStart;
     if (retries > 0) log(`  api: the server asked for ${retries} retries (busy)`);

@@ -1,0 +1,169 @@
+// npm run bench:load [-- --json] [--users U] [--events N]: the most the agent API ingests while U analysts page
+// through events and open process views, against each alone, on the same server in the same run.
+import { parseArgs } from "node:util";
+import { dataDir, freePort, startServer } from "../test/processes";
+import { agentBodies, enrollHosts, shipAll } from "./ship";
+
+const { values } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    users: { type: "string", default: "20" },
+    events: { type: "string", default: "400000" },
+  },
+});
+const USERS = Number(values.users);
+const AGENTS = 4;
+const BATCH = 5000;
+const batchesPerAgent = Math.ceil(Number(values.events) / BATCH / AGENTS);
+const perRun = batchesPerAgent * AGENTS * BATCH;
+const SEED_BATCHES = 25; // per agent: 500,000 events to page through before anything is measured
+const CONSOLE_ALONE_MS = 20_000;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+
+type Page = {
+  events: { host: { id: string }; process: { pid: number }; time: string }[];
+  nextCursor: unknown;
+};
+
+const data = dataDir();
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const server = await startServer(data.dir, port);
+
+async function trpc<T>(path: string, input: unknown): Promise<T> {
+  const response = await fetch(
+    `${base}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
+    {
+      headers: { authorization: `Bearer ${data.apiToken}` },
+    },
+  );
+  const body = (await response.json()) as { result?: { data: T }; error?: unknown };
+  if (!body.result)
+    throw new Error(`${path}: ${response.status} ${JSON.stringify(body.error).slice(0, 300)}`);
+  return body.result.data;
+}
+
+/** What an analyst does, over and over: a filtered first page, two pages further, a process view from it. */
+const filters = [
+  {},
+  { types: ["exec"] },
+  { host: "bench-host-1" },
+  { q: "curl" },
+  { exe: "/usr/bin/python*" },
+];
+
+/** Runs `users` analysts until `until` resolves; the time each request took, by kind. */
+async function analysts(users: number, until: Promise<unknown>) {
+  const times = { page: [] as number[], deeper: [] as number[], process: [] as number[] };
+  let done = false;
+  void until.then(() => {
+    done = true;
+  });
+  const timed = async <T>(into: number[], call: () => Promise<T>) => {
+    const start = performance.now();
+    const result = await call();
+    into.push(performance.now() - start);
+    return result;
+  };
+  await Promise.all(
+    Array.from({ length: users }, async (_, u) => {
+      for (let round = 0; !done; round++) {
+        const filter = filters[(u + round) % filters.length];
+        let page = await timed(times.page, () => trpc<Page>("events.list", { ...filter, limit: 100 }));
+        for (let deeper = 0; deeper < 2 && page.nextCursor && !done; deeper++) {
+          const cursor = page.nextCursor;
+          page = await timed(times.deeper, () =>
+            trpc<Page>("events.list", { ...filter, limit: 100, cursor }),
+          );
+        }
+        const event = page.events[(u * 7 + round) % Math.max(page.events.length, 1)];
+        if (event && !done) {
+          const { host, process, time } = event;
+          await timed(times.process, () =>
+            trpc("processes.tree", { host: host.id, pid: process.pid, at: time }),
+          );
+        }
+      }
+    }),
+  );
+  const all = [...times.page, ...times.deeper, ...times.process];
+  return {
+    requests: all.length,
+    p95: percentile(all, 95),
+    pageP95: percentile(times.page, 95),
+    deeperP95: percentile(times.deeper, 95),
+    processP95: percentile(times.process, 95),
+  };
+}
+
+/** Ships one run of batches (numbered after the earlier runs) and returns events per second. */
+let runs = 0;
+async function ingest(credentials: string[]): Promise<number> {
+  const bodies = agentBodies(AGENTS, batchesPerAgent, BATCH, SEED_BATCHES + runs * batchesPerAgent);
+  runs += 1;
+  const start = performance.now();
+  await shipAll(base, server, credentials, bodies, BATCH, (shipped) => {
+    if ((shipped / BATCH) % 40 === 0) log(`  ingest: ${shipped.toLocaleString()} events`);
+  });
+  return perRun / ((performance.now() - start) / 1000);
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+try {
+  log(
+    `bench:load: ${USERS} analysts, ingest of ${perRun.toLocaleString()} events from ${AGENTS} hosts per run`,
+  );
+  const credentials = await enrollHosts(base, data.enrollToken, AGENTS);
+  log(`  seeding ${(SEED_BATCHES * AGENTS * BATCH).toLocaleString()} events`);
+  await shipAll(base, server, credentials, agentBodies(AGENTS, SEED_BATCHES, BATCH), BATCH, () => {});
+  await analysts(USERS, new Promise((r) => setTimeout(r, 3000))); // warm: compiled routes, caches
+
+  log(`  the analysts alone for ${CONSOLE_ALONE_MS / 1000} s`);
+  const consoleAlone = await analysts(USERS, new Promise((r) => setTimeout(r, CONSOLE_ALONE_MS)));
+  log(`    ${consoleAlone.requests} requests, p95 ${consoleAlone.p95.toFixed(1)} ms`);
+  log("  ingest alone");
+  const ingestAlone = await ingest(credentials);
+  log(`    ${Math.round(ingestAlone).toLocaleString()} events/s`);
+  log("  ingest and the analysts together");
+  let ingestLoaded = 0;
+  const both = ingest(credentials).then((rate) => {
+    ingestLoaded = rate;
+  });
+  const consoleLoaded = await analysts(USERS, both);
+  log(
+    `    ${Math.round(ingestLoaded).toLocaleString()} events/s; ${consoleLoaded.requests} requests, p95 ${consoleLoaded.p95.toFixed(1)} ms`,
+  );
+
+  const result = {
+    users: USERS,
+    events_per_run: perRun,
+    ingest_alone_per_s: Math.round(ingestAlone),
+    ingest_loaded_per_s: Math.round(ingestLoaded),
+    ingest_ratio: ingestLoaded / ingestAlone,
+    console_alone_p95_ms: round1(consoleAlone.p95),
+    console_loaded_p95_ms: round1(consoleLoaded.p95),
+    console_ratio: consoleLoaded.p95 / consoleAlone.p95,
+    console_alone: consoleAlone,
+    console_loaded: consoleLoaded,
+    targets: { ingest_ratio: ">= 0.8", console_ratio: "<= 2" },
+  };
+  const met = { ingest: result.ingest_ratio >= 0.8, console: result.console_ratio <= 2 };
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...result, met })}\n`);
+  else {
+    const v = (ok: boolean) => (ok ? "met" : "NOT met");
+    process.stdout.write(
+      `ingest ${result.ingest_alone_per_s.toLocaleString()}/s alone, ${result.ingest_loaded_per_s.toLocaleString()}/s ` +
+        `with ${USERS} analysts: ratio ${result.ingest_ratio.toFixed(2)} (>= 0.8: ${v(met.ingest)})\n` +
+        `console p95 ${result.console_alone_p95_ms} ms alone, ${result.console_loaded_p95_ms} ms during ingest: ` +
+        `ratio ${result.console_ratio.toFixed(2)} (<= 2: ${v(met.console)})\n`,
+    );
+  }
+} finally {
+  await server.stop();
+  data.cleanup();
+}
