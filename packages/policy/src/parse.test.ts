@@ -193,6 +193,29 @@ describe("parsePolicy", () => {
     ]);
   });
 
+  it("names a number where a name belongs (YAML numbers are read as BigInt)", () => {
+    const result = parsePolicy(`apiVersion: vigil/v1
+kind: Policy
+name: numbers
+rules:
+  - id: 7
+    on: exec
+    action: alert
+    severity: low
+    when: { process.exe: [/bin/sh] }
+`);
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        expect.objectContaining({
+          line: 5,
+          path: "rules[0].id",
+          message: expect.stringMatching(/^7 is not a valid id/),
+        }),
+      ],
+    });
+  });
+
   it("requires the header and at least one rule", () => {
     const errors = errorsOf("kind: Polcy\nname: -x\n");
     expect(errors.map((e) => [e.path, e.message])).toEqual([

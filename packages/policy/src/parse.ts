@@ -57,7 +57,8 @@ const fail = (errors: PolicyError[]): ParseResult => ({
   errors: [...errors].sort((a, b) => a.line - b.line || a.column - b.column),
 });
 const firstLine = (message: string) => message.split("\n")[0] ?? message;
-const quoted = (value: unknown) => JSON.stringify(value);
+// Numbers are read as BigInt (a uid or an id may not fit a double), which JSON.stringify refuses.
+const quoted = (value: unknown) => (typeof value === "bigint" ? String(value) : JSON.stringify(value));
 
 /** Line and column (1-based) of an offset, from the text itself: yaml's LineCounter misses the line breaks inside a
  * multi-line scalar that a syntax error interrupts, and then places every later error on the wrong line. */
