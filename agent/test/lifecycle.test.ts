@@ -1,4 +1,5 @@
 import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { agentBin, Tail } from "./harness";
@@ -29,6 +30,28 @@ describe("the sensor's lifetime", () => {
     expect(await attachedPrograms()).toMatch(/name on_exec/);
     tail.child.kill("SIGKILL");
     expect(await gone(sensor, 5)).toBe(true);
+  });
+
+  it("runs as nobody with only CAP_BPF and CAP_DAC_READ_SEARCH once loaded, and cannot gain more", async () => {
+    const tail = await Tail.start();
+    try {
+      const sensor = await tail.sensorPid();
+      // the drop comes right after loading, before the first record: wait for it rather than race it
+      let status = "";
+      for (let i = 0; i < 50 && !/^Uid:\s+65534/m.test(status); i++) {
+        status = readFileSync(`/proc/${sensor}/status`, "utf8");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const field = (name: string) => status.match(new RegExp(`^${name}:\\s+(.*)$`, "m"))?.[1];
+      expect(field("Uid")?.split(/\s+/)).toEqual(["65534", "65534", "65534", "65534"]);
+      expect(field("Gid")?.split(/\s+/)).toEqual(["65534", "65534", "65534", "65534"]);
+      const bpfAndSearch = ((1n << 39n) | (1n << 2n)).toString(16).padStart(16, "0");
+      for (const set of ["CapPrm", "CapEff", "CapBnd"]) expect(field(set), set).toBe(bpfAndSearch);
+      expect(field("CapAmb")).toBe("0000000000000000");
+      expect(field("NoNewPrivs")).toBe("1");
+    } finally {
+      tail.child.kill("SIGTERM");
+    }
   });
 
   it("ends `tail --json | head -1` after the first event", async () => {

@@ -165,6 +165,11 @@ int main(int argc, char **argv)
 		sensor_close(&s);
 		return 1;
 	}
+	if ((err = drop_privileges()))
+		fprintf(stderr, "vigil-sensor: warning: keeps running as root: cannot drop its privileges (%s)\n",
+			strerror(-err));
+	else
+		fprintf(stderr, "vigil-sensor: runs as nobody with CAP_BPF and CAP_DAC_READ_SEARCH only\n");
 	err = output_hello(s.mode, s.reason, s.ringbuf_bytes, uts.release);
 	if (!err)
 		err = output_flush();

@@ -28,6 +28,7 @@ void sensor_close(struct sensor *s);
 int sensor_read_counters(struct sensor *s, __u64 *emitted, __u64 *dropped);
 const char *lsm_list(char *buf, size_t size);
 
+int drop_privileges(void);
 void output_init(void);
 int output_record(const void *record, __u32 size);
 int output_flush(void);
