@@ -193,6 +193,17 @@ describe("parsePolicy", () => {
     ]);
   });
 
+  it("keeps a label named __proto__ as a label", () => {
+    const result = parsePolicy(`apiVersion: vigil/v1
+kind: Policy
+name: proto
+selector: { labels: { __proto__: x } }
+rules:
+  - { id: r, on: exec, action: alert, severity: low, when: { process.exe: [/bin/sh] } }
+`);
+    expect(result.ok && Object.entries(result.policy.selector.labels)).toEqual([["__proto__", "x"]]);
+  });
+
   it("names a number where a name belongs (YAML numbers are read as BigInt)", () => {
     const result = parsePolicy(`apiVersion: vigil/v1
 kind: Policy

@@ -140,7 +140,13 @@ class Reader {
           );
         else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean")
           this.error((pair.value ?? pair.key) as Node, `selector.labels.${key}`, "a label's value is text");
-        else selector.labels[key] = String(value);
+        // Defined, not assigned: a label named "__proto__" would otherwise set the object's prototype and vanish.
+        else
+          Object.defineProperty(selector.labels, key, {
+            value: String(value),
+            enumerable: true,
+            writable: true,
+          });
       }
     }
     selector.hosts = this.strings(map.get("hosts"), "selector.hosts") ?? [];

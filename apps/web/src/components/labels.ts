@@ -5,7 +5,12 @@ export function parseLabels(text: string): Record<string, string> | string {
     if (part === "") continue;
     const at = part.indexOf("=");
     if (at <= 0) return `"${part}" is not key=value`;
-    labels[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+    // Defined, not assigned: "__proto__=x" would otherwise set the object's prototype and vanish.
+    Object.defineProperty(labels, part.slice(0, at).trim(), {
+      value: part.slice(at + 1).trim(),
+      enumerable: true,
+      writable: true,
+    });
   }
   return labels;
 }
