@@ -1,23 +1,23 @@
 import { z } from "zod";
 import { processRefSchema, processSchema } from "./process";
-import { textSchema, timeSchema } from "./scalars";
+import { timeSchema } from "./scalars";
 
 export const sensors = ["lsm", "tracepoint"] as const;
 export const verdicts = ["allowed", "denied", "audit"] as const;
 
 export const hostSchema = z.strictObject({
-  id: textSchema.min(1),
-  name: textSchema.min(1),
+  id: z.string().min(1),
+  name: z.string().min(1),
 });
 
 export const policyRefSchema = z.strictObject({
-  id: textSchema.min(1),
+  id: z.string().min(1),
   version: z.int().min(1),
-  rule: textSchema.min(1),
+  rule: z.string().min(1),
 });
 
 export const envelopeShape = {
-  id: textSchema.min(1),
+  id: z.string().min(1),
   time: timeSchema,
   host: hostSchema,
   sensor: z.enum(sensors),
@@ -25,7 +25,7 @@ export const envelopeShape = {
   policy: policyRefSchema.nullable(),
   process: processSchema,
   parent: processRefSchema.optional(),
-  truncated: z.array(textSchema).optional(),
+  truncated: z.array(z.string()).optional(),
 };
 
 export type Host = z.infer<typeof hostSchema>;

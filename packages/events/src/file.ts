@@ -1,15 +1,15 @@
 import { z } from "zod";
-import { textSchema, u32Schema, u64StringSchema } from "./scalars";
+import { u32Schema, u64StringSchema } from "./scalars";
 
 export const fileSchema = z.strictObject({
-  path: textSchema,
+  path: z.string(),
   dev: u32Schema,
   inode: u64StringSchema,
 });
 
 export const scriptSchema = z.strictObject({
-  path: textSchema,
-  interpreter: textSchema,
+  path: z.string(),
+  interpreter: z.string(),
 });
 
 export type FileRef = z.infer<typeof fileSchema>;

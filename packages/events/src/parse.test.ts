@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validEvent } from "./fixtures";
 import { parseEvent } from "./parse";
+import { loneSurrogateAt } from "./scalars";
 
 function errorOf(json: unknown): string {
   const result = parseEvent(json);
@@ -48,12 +49,13 @@ describe("parseEvent", () => {
     expect(parseEvent({ ...validEvent("exec"), time }).ok).toBe(true);
   });
 
-  it("rejects text with a lone surrogate, which UTF-8 cannot hold, naming where", () => {
+  it("finds a string with a lone surrogate, which UTF-8 cannot hold, and says where", () => {
     const event = validEvent("exec");
+    expect(loneSurrogateAt(event)).toBeNull();
     (event.process as { argv: unknown[] }).argv = ["sh", "ok \ud83d\ude00", "bad \ud800"];
-    expect(errorOf(event)).toBe(
-      "process.argv[2]: not valid Unicode: a lone surrogate (\\uD800-\\uDFFF) cannot be stored",
-    );
+    expect(loneSurrogateAt(event)).toBe("process.argv[2]");
+    expect(loneSurrogateAt({ ...validEvent("exec"), host: { id: "h", name: "\udfff" } })).toBe("host.name");
+    expect(loneSurrogateAt({ a: { "\ud800": 1 } })).toBe("a.\ud800");
   });
 
   it("accepts a time with a numeric offset", () => {

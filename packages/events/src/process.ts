@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { textSchema, u32Schema, u64StringSchema } from "./scalars";
+import { u32Schema, u64StringSchema } from "./scalars";
 
 export const processSchema = z.strictObject({
   pid: u32Schema,
@@ -9,14 +9,14 @@ export const processSchema = z.strictObject({
   euid: u32Schema,
   gid: u32Schema,
   /** The name of `uid` on the host, when the host has one for it. */
-  user: textSchema.min(1).max(256).optional(),
-  comm: textSchema,
-  exe: textSchema,
-  filename: textSchema,
-  argv: z.array(textSchema),
-  cwd: textSchema,
+  user: z.string().min(1).max(256).optional(),
+  comm: z.string(),
+  exe: z.string(),
+  filename: z.string(),
+  argv: z.array(z.string()),
+  cwd: z.string(),
   cgroupId: u64StringSchema,
-  containerId: textSchema.min(1).optional(),
+  containerId: z.string().min(1).optional(),
   sha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits")
@@ -27,8 +27,8 @@ export const processSchema = z.strictObject({
 
 export const processRefSchema = z.strictObject({
   pid: u32Schema,
-  exe: textSchema,
-  comm: textSchema,
+  exe: z.string(),
+  comm: z.string(),
 });
 
 export type Process = z.infer<typeof processSchema>;

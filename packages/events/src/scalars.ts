@@ -44,16 +44,29 @@ export const timeSchema = z
     "expected a real date from 1970-01-01 to 2262-04-11 (nanoseconds since 1970 in 64 bits)",
   );
 
+const wellFormed = (text: string) => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
 /**
- * Text from a host. JSON can escape half of a UTF-16 surrogate pair ("\ud800"), which no UTF-8 text can hold:
- * stored, it would come back altered, so it is refused.
+ * Where in a parsed JSON value a string holds half of a UTF-16 surrogate pair (JSON can escape one, "\\ud800"),
+ * which no UTF-8 text can hold: stored, it would come back altered. Null when every string is whole.
  */
-export const textSchema = z
-  .string()
-  .refine(
-    (text) => (text as unknown as { isWellFormed(): boolean }).isWellFormed(),
-    "not valid Unicode: a lone surrogate (\\uD800-\\uDFFF) cannot be stored",
-  );
+export function loneSurrogateAt(value: unknown, path = ""): string | null {
+  if (typeof value === "string") return wellFormed(value) ? null : path;
+  if (typeof value !== "object" || value === null) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = loneSurrogateAt(value[i], `${path}[${i}]`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  for (const [key, member] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    const found = wellFormed(key) ? loneSurrogateAt(member, at) : at;
+    if (found !== null) return found;
+  }
+  return null;
+}
 
 export const u32Schema = z.int().min(0).max(0xffff_ffff);
 

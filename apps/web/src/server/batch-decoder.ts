@@ -1,6 +1,6 @@
 import { type DecodedBatch, DomainError } from "@vigil/api";
 import { decodeBatch } from "@vigil/api/decode-batch";
-import { parseBody } from "./http";
+import { bodyBytes, parseJson } from "./http";
 import { MAX_BATCH_BYTES } from "./load";
 
 /** Turns an event batch's body (as received) from the agent of host `machineId` into rows to store. */
@@ -12,10 +12,8 @@ export type BatchDecoder = (
 
 /** Gunzips, parses and checks a batch body on the calling thread. */
 export function decodeBody(raw: Uint8Array, encoding: string | null, machineId: string): DecodedBatch {
-  return decodeBatch(
-    parseBody(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), encoding, MAX_BATCH_BYTES),
-    machineId,
-  );
+  const body = bodyBytes(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), encoding, MAX_BATCH_BYTES);
+  return decodeBatch(parseJson(body), machineId, body.includes("\\u"));
 }
 
 /** A refusal that crossed from a decoding thread, as the DomainError it was. */

@@ -55,6 +55,11 @@ export async function readBody(request: Request, maxBytes: number): Promise<Buff
 
 /** A body read by readBody as JSON, gunzipped first for Content-Encoding: gzip (at most 8 x `maxBytes`). */
 export function parseBody(raw: Buffer, encoding: string | null, maxBytes: number): unknown {
+  return parseJson(bodyBytes(raw, encoding, maxBytes));
+}
+
+/** A body read by readBody, gunzipped for Content-Encoding: gzip (at most 8 x `maxBytes`). */
+export function bodyBytes(raw: Buffer, encoding: string | null, maxBytes: number): Buffer {
   let body = raw;
   if (encoding === "gzip") {
     try {
@@ -67,6 +72,10 @@ export function parseBody(raw: Buffer, encoding: string | null, maxBytes: number
   } else if (encoding && encoding !== "identity") {
     throw new DomainError(415, `unsupported Content-Encoding ${encoding}: use gzip or none`);
   }
+  return body;
+}
+
+export function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (error) {

@@ -1,6 +1,6 @@
 // Checking an agent's batch needs no database: it runs on any thread (the server decodes on worker threads).
 import { buildRows, type EventRows } from "@vigil/db";
-import { describeIssues, parseEvent, type VigilEvent } from "@vigil/events";
+import { describeIssues, loneSurrogateAt, parseEvent, type VigilEvent } from "@vigil/events";
 import { z } from "zod";
 import { badRequest } from "../errors";
 
@@ -27,9 +27,10 @@ export type DecodedBatch = {
 
 /**
  * Checks a batch (parsed JSON) from the agent of host `machineId`: each invalid event, or one that names another
- * host, is refused with its index and reason; the valid ones become rows.
+ * host, is refused with its index and reason; the valid ones become rows. `escapes`: whether the JSON text had a
+ * \u escape (only then can a string hold a lone surrogate, which is searched for; most batches have none).
  */
-export function decodeBatch(body: unknown, machineId: string): DecodedBatch {
+export function decodeBatch(body: unknown, machineId: string, escapes = true): DecodedBatch {
   const envelope = batchSchema.safeParse(body);
   if (!envelope.success) {
     throw badRequest(`not an event batch: ${describeIssues(envelope.error, "(batch)")}`);
@@ -40,8 +41,14 @@ export function decodeBatch(body: unknown, machineId: string): DecodedBatch {
   const rejected: Rejected[] = [];
   for (let index = 0; index < events.length; index++) {
     const parsed = parseEvent(events[index]);
+    const broken = parsed.ok && escapes ? loneSurrogateAt(parsed.event) : null;
     if (!parsed.ok) {
       rejected.push({ index, reason: parsed.error });
+    } else if (broken !== null) {
+      rejected.push({
+        index,
+        reason: `${broken}: not valid Unicode: a lone surrogate (\\uD800-\\uDFFF) cannot be stored`,
+      });
     } else if (parsed.event.host.id !== machineId) {
       rejected.push({
         index,

@@ -49,8 +49,8 @@ export const events = sqliteTable(
     index("events_host_time_idx").on(t.hostId, t.timeNs),
     // The security events (unlink_running, ptrace, mem_write) by type and time: rare, and what analysts look for.
     index("events_security_idx").on(t.type, t.timeNs).where(sql`${t.type} >= 3`),
-    // The process view: the events of a pid on a host around a time (a pid is reused; a daemon's has many).
-    index("events_host_pid_idx").on(t.hostId, t.pid, t.timeNs),
+    // The process view: the events of a pid on a host (a pid is reused, so a few hundred rows at most).
+    index("events_host_pid_idx").on(t.hostId, t.pid),
     // The process view: the children a process forked in its lifetime (fork rows only, a third of the events).
     index("events_children_idx").on(t.hostId, t.parentPid, t.timeNs).where(sql`${t.type} = 1`),
     // Text search and exe filters, which resolve to programs first; with the time, matches sort from the index.
