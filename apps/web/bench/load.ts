@@ -1,5 +1,6 @@
-// npm run bench:load [-- --json] [--users U] [--events N]: the most the agent API ingests while U analysts page
-// through events and open process views, against each alone, on the same server in the same run.
+// npm run bench:load [-- --json] [--users U] [--think-ms T] [--events N]: the most the agent API ingests while U
+// analysts page through events and open process views (each pausing T ms between requests, as people read; 0 for
+// requests back to back), against each alone, on the same server in the same run.
 import { parseArgs } from "node:util";
 import { dataDir, freePort, startServer } from "../test/processes";
 import { agentBodies, enrollHosts, shipAll } from "./ship";
@@ -8,10 +9,12 @@ const { values } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
     users: { type: "string", default: "20" },
+    "think-ms": { type: "string", default: "1000" },
     events: { type: "string", default: "400000" },
   },
 });
 const USERS = Number(values.users);
+const THINK_MS = Number(values["think-ms"]);
 const AGENTS = 4;
 const BATCH = 5000;
 const batchesPerAgent = Math.ceil(Number(values.events) / BATCH / AGENTS);
@@ -68,10 +71,13 @@ async function analysts(users: number, until: Promise<unknown>) {
     const start = performance.now();
     const result = await call();
     into.push(performance.now() - start);
+    if (THINK_MS > 0) await new Promise((r) => setTimeout(r, THINK_MS * (0.5 + Math.random())));
     return result;
   };
   await Promise.all(
     Array.from({ length: users }, async (_, u) => {
+      // People do not all click at the same moment: each starts somewhere in the first pause.
+      await new Promise((r) => setTimeout(r, THINK_MS * Math.random()));
       for (let round = 0; !done; round++) {
         const filter = filters[(u + round) % filters.length];
         let page = await timed(times.page, () => trpc<Page>("events.list", { ...filter, limit: 100 }));
@@ -116,7 +122,7 @@ async function ingest(credentials: string[]): Promise<number> {
 const round1 = (x: number) => Math.round(x * 10) / 10;
 try {
   log(
-    `bench:load: ${USERS} analysts, ingest of ${perRun.toLocaleString()} events from ${AGENTS} hosts per run`,
+    `bench:load: ${USERS} analysts (${THINK_MS} ms between requests), ingest of ${perRun.toLocaleString()} events from ${AGENTS} hosts per run`,
   );
   const credentials = await enrollHosts(base, data.enrollToken, AGENTS);
   log(`  seeding ${(SEED_BATCHES * AGENTS * BATCH).toLocaleString()} events`);
@@ -141,6 +147,7 @@ try {
 
   const result = {
     users: USERS,
+    think_ms: THINK_MS,
     events_per_run: perRun,
     ingest_alone_per_s: Math.round(ingestAlone),
     ingest_loaded_per_s: Math.round(ingestLoaded),
