@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
@@ -31,19 +31,24 @@ function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(what);
 }
 
-/** What the server holds: events, how many the agents numbered, and events stored more than once. */
+/**
+ * What the server holds: events, how many the agents numbered, and events stored more than once; read in one
+ * transaction, so all as of the same commit while agents go on shipping.
+ */
 function tally(dir: string) {
-  return readDb(dir, (db) => ({
-    events: db.prepare("SELECT count(*) FROM events").pluck().get() as number,
-    numbered: db.prepare("SELECT coalesce(sum(last_seq), 0) FROM event_streams").pluck().get() as number,
-    duplicates: db
-      .prepare(
-        `SELECT count(*) FROM (SELECT 1 FROM events GROUP BY boot_id, ktime, id_tid, event_id HAVING count(*) > 1)`,
-      )
-      .pluck()
-      .get() as number,
-    spoolDepth: db.prepare("SELECT max(spool_depth) FROM hosts").pluck().get() as number | null,
-  }));
+  return readDb(dir, (db) =>
+    db.transaction(() => ({
+      events: db.prepare("SELECT count(*) FROM events").pluck().get() as number,
+      numbered: db.prepare("SELECT coalesce(sum(last_seq), 0) FROM event_streams").pluck().get() as number,
+      duplicates: db
+        .prepare(
+          `SELECT count(*) FROM (SELECT 1 FROM events GROUP BY boot_id, ktime, id_tid, event_id HAVING count(*) > 1)`,
+        )
+        .pluck()
+        .get() as number,
+      spoolDepth: db.prepare("SELECT max(spool_depth) FROM hosts").pluck().get() as number | null,
+    }))(),
+  );
 }
 
 /**
@@ -103,7 +108,9 @@ async function serverIn(ctx: CaseContext, parent?: string, down = false) {
     running.push(started);
     return started;
   };
-  return { data, port, server: down ? null : await start(), restart: start, agent };
+  /** Everything the server and agents of the case have logged. */
+  const logs = () => running.map((p) => p.output).join("\n");
+  return { data, port, server: down ? null : await start(), restart: start, agent, logs };
 }
 
 function agentDirOf(ctx: CaseContext, spooled: number): string {
@@ -157,6 +164,11 @@ const killLoop: ChaosCase = {
         .get(`%${marker}%`),
     ) as number;
     check(seen >= 1, "the exec after the last kill was not stored: the agent did not resume");
+    const { credential } = JSON.parse(readFileSync(join(agentDir, "agent.json"), "utf8")) as {
+      credential: string;
+    };
+    for (const [name, secret] of Object.entries({ credential, enrollToken: vigil.data.enrollToken }))
+      check(!vigil.logs().includes(secret), `the agent's ${name} is in a log of the server or an agent`);
   },
 };
 
