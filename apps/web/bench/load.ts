@@ -1,6 +1,8 @@
 // npm run bench:load [-- --json] [--users U] [--think-ms T] [--events N]: the most the agent API ingests while U
 // analysts page through events and open process views (each pausing T ms between requests, as people read; 0 for
 // requests back to back), against each alone, on the same server in the same run.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { dataDir, freePort, startServer } from "../test/processes";
 import { agentBodies, enrollHosts, shipAll } from "./ship";
@@ -23,88 +25,38 @@ const SEED_BATCHES = 25; // per agent: 500,000 events to page through before any
 const CONSOLE_ALONE_MS = 20_000;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-
-type Page = {
-  events: { host: { id: string }; process: { pid: number }; time: string }[];
-  nextCursor: unknown;
-};
-
 const data = dataDir();
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const server = await startServer(data.dir, port);
 
-async function trpc<T>(path: string, input: unknown): Promise<T> {
-  const response = await fetch(
-    `${base}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
-    {
-      headers: { authorization: `Bearer ${data.apiToken}` },
-    },
+type Times = { requests: number; p95: number; pageP95: number; deeperP95: number; processP95: number };
+
+/** Runs `users` analysts (bench/analysts.ts, their own process) until `until` resolves; their request times. */
+async function analysts(users: number, until: Promise<unknown>): Promise<Times> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(import.meta.dirname, "analysts.ts"),
+      base,
+      data.apiToken,
+      String(users),
+      String(THINK_MS),
+    ],
+    { stdio: ["pipe", "pipe", "inherit"] },
   );
-  const body = (await response.json()) as { result?: { data: T }; error?: unknown };
-  if (!body.result)
-    throw new Error(`${path}: ${response.status} ${JSON.stringify(body.error).slice(0, 300)}`);
-  return body.result.data;
-}
-
-/** What an analyst does, over and over: a filtered first page, two pages further, a process view from it. */
-const filters = [
-  {},
-  { types: ["exec"] },
-  { host: "bench-host-1" },
-  { q: "curl" },
-  { exe: "/usr/bin/python*" },
-];
-
-/** Runs `users` analysts until `until` resolves; the time each request took, by kind. */
-async function analysts(users: number, until: Promise<unknown>) {
-  const times = { page: [] as number[], deeper: [] as number[], process: [] as number[] };
-  let done = false;
-  void until.then(() => {
-    done = true;
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+    out += text;
   });
-  const timed = async <T>(into: number[], call: () => Promise<T>) => {
-    const start = performance.now();
-    const result = await call();
-    into.push(performance.now() - start);
-    if (THINK_MS > 0) await new Promise((r) => setTimeout(r, THINK_MS * (0.5 + Math.random())));
-    return result;
-  };
-  await Promise.all(
-    Array.from({ length: users }, async (_, u) => {
-      // People do not all click at the same moment: each starts somewhere in the first pause.
-      await new Promise((r) => setTimeout(r, THINK_MS * Math.random()));
-      for (let round = 0; !done; round++) {
-        const filter = filters[(u + round) % filters.length];
-        let page = await timed(times.page, () => trpc<Page>("events.list", { ...filter, limit: 100 }));
-        for (let deeper = 0; deeper < 2 && page.nextCursor && !done; deeper++) {
-          const cursor = page.nextCursor;
-          page = await timed(times.deeper, () =>
-            trpc<Page>("events.list", { ...filter, limit: 100, cursor }),
-          );
-        }
-        const event = page.events[(u * 7 + round) % Math.max(page.events.length, 1)];
-        if (event && !done) {
-          const { host, process, time } = event;
-          await timed(times.process, () =>
-            trpc("processes.tree", { host: host.id, pid: process.pid, at: time }),
-          );
-        }
-      }
-    }),
-  );
-  const all = [...times.page, ...times.deeper, ...times.process];
-  return {
-    requests: all.length,
-    p95: percentile(all, 95),
-    pageP95: percentile(times.page, 95),
-    deeperP95: percentile(times.deeper, 95),
-    processP95: percentile(times.process, 95),
-  };
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  await until;
+  child.stdin.end("stop\n");
+  const code = await exited;
+  if (code !== 0) throw new Error(`the analysts' process exited with ${code}`);
+  return JSON.parse(out) as Times;
 }
 
 /** Ships one run of batches (numbered after the earlier runs) and returns events per second. */

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { AlertDelivery, checkHostHealth } from "@vigil/api";
+import { AlertDelivery } from "@vigil/api";
 import { openStore, type Store } from "@vigil/db";
 import { env } from "../env";
 import { log } from "./log";
@@ -8,7 +8,6 @@ import { startWriting, type Writer } from "./writing";
 /** `writer`: the one that stores what agents send (writing.ts), on this thread or its own. */
 type Vigil = { store: Store; writer: Writer };
 
-const HOST_HEALTH_EVERY_MS = 15_000;
 const DELIVERY_EVERY_MS = 5_000;
 /** On the thread that answers requests, a group of writes holds it up at most this long. */
 const GROUP_MS = 50;
@@ -16,13 +15,6 @@ const GROUP_MS = 50;
 function start(): Vigil {
   const store = openStore(join(env.VIGIL_DATA_DIR, "vigil.db"), env.VIGIL_MIGRATIONS_DIR);
   const writer = holder.vigilWriter?.(store) ?? startWriting(store, GROUP_MS);
-  setInterval(() => {
-    try {
-      checkHostHealth(store);
-    } catch (error) {
-      log.error({ err: error }, "host health check failed");
-    }
-  }, HOST_HEALTH_EVERY_MS).unref();
   const delivery = new AlertDelivery(store);
   let lastDeliveryError = "";
   setInterval(() => {

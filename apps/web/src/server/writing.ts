@@ -1,5 +1,6 @@
 import {
   type AuthenticatedAgent,
+  checkHostHealth,
   type DecodedBatch,
   type Heartbeat,
   Ingest,
@@ -25,6 +26,7 @@ export type Writer = {
 };
 
 const RETENTION_EVERY_MS = 60_000;
+const HOST_HEALTH_EVERY_MS = 15_000;
 const DAY_MS = 24 * 3600 * 1000;
 
 /** What admins set in the console, else the environment's defaults; read at every run, so a change applies soon. */
@@ -38,7 +40,7 @@ function currentRetention(store: Store) {
 
 /**
  * The writer on this thread's connection: batches and heartbeats share commits of up to `groupMs` of writes
- * (write-turns.ts), and retention runs every minute between them.
+ * (write-turns.ts); retention runs every minute and the host health check every 15 s between them.
  */
 export function startWriting(store: Store, groupMs: number): Writer {
   const ingest = new Ingest(store);
@@ -48,6 +50,14 @@ export function startWriting(store: Store, groupMs: number): Writer {
     groupMs,
   );
   const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // Here, between commits, not on the thread that answers requests: there it would wait for this thread's commit.
+  setInterval(() => {
+    try {
+      checkHostHealth(store);
+    } catch (error) {
+      log.error({ err: error }, "host health check failed");
+    }
+  }, HOST_HEALTH_EVERY_MS).unref();
   let pruning = false;
   setInterval(() => {
     if (pruning) return;
