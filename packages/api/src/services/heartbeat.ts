@@ -48,7 +48,7 @@ export const heartbeatSchema = z.strictObject({
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 type SensorGap = NonNullable<NonNullable<Heartbeat["sensorGaps"]>["last"]>;
 
-export const sensorGapRule = {
+const sensorGapRule = {
   rule: "host-sensor-gap",
   severity: "high",
   title: "A host's sensor stopped: its events were not observed until the agent started it again",
