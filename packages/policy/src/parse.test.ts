@@ -193,6 +193,31 @@ describe("parsePolicy", () => {
     ]);
   });
 
+  it("says that aliases are not supported, where each one is", () => {
+    const result = parsePolicy(`apiVersion: vigil/v1
+kind: Policy
+name: aliases
+rules:
+  - id: r
+    on: exec
+    action: alert
+    severity: low
+    when: { process.exe: &shells [/bin/sh, /bin/bash] }
+    unless: { process.filename: *shells }
+`);
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        {
+          line: 10,
+          column: 33,
+          path: "",
+          message: "YAML aliases (*shells) are not supported in a policy: write the value out",
+        },
+      ],
+    });
+  });
+
   it("keeps a label named __proto__ as a label", () => {
     const result = parsePolicy(`apiVersion: vigil/v1
 kind: Policy

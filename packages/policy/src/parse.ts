@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Node, parseDocument, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, type Node, parseDocument, visit, type YAMLMap } from "yaml";
 import { compileCondition } from "./conditions";
 import { fieldByName, fields, messageNames, type RuleEventType, ruleEventTypes } from "./fields";
 import { closest } from "./suggest";
@@ -47,6 +47,20 @@ export function parsePolicy(text: string): ParseResult {
       }),
     );
   }
+  // Never expanded (a "billion laughs" document is harmless): said once, where it is, instead of as a bad value.
+  const aliases: PolicyError[] = [];
+  visit(doc, {
+    Alias(_, alias) {
+      const { line, col } = lines.linePos(alias.range?.[0] ?? 0);
+      aliases.push({
+        line,
+        column: col,
+        path: "",
+        message: `YAML aliases (*${alias.source}) are not supported in a policy: write the value out`,
+      });
+    },
+  });
+  if (aliases.length > 0) return fail(aliases);
   const reader = new Reader(lines);
   const policy = reader.policy(doc.contents);
   return reader.errors.length > 0 || !policy ? fail(reader.errors) : { ok: true, policy };
