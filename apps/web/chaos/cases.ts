@@ -156,14 +156,16 @@ const killLoop: ChaosCase = {
     }
     const marker = `after-the-kills-${process.pid}`;
     execFileSync("/bin/true", [marker]);
+    const seen = () =>
+      readDb(vigil.data.dir, (db) =>
+        db
+          .prepare("SELECT count(*) FROM events e JOIN programs p ON p.id = e.program_id WHERE p.argv LIKE ?")
+          .pluck()
+          .get(`%${marker}%`),
+      ) as number;
+    // Waited for, not looked up once: after its server died the agent retries with a backoff of a few seconds.
+    await until("the exec after the last kill (the agent resumes)", () => seen() >= 1, 120_000);
     await expectExactlyOnce(vigil.data.dir, ctx.step, TOTAL);
-    const seen = readDb(vigil.data.dir, (db) =>
-      db
-        .prepare("SELECT count(*) FROM events e JOIN programs p ON p.id = e.program_id WHERE p.argv LIKE ?")
-        .pluck()
-        .get(`%${marker}%`),
-    ) as number;
-    check(seen >= 1, "the exec after the last kill was not stored: the agent did not resume");
     const { credential } = JSON.parse(readFileSync(join(agentDir, "agent.json"), "utf8")) as {
       credential: string;
     };
