@@ -168,7 +168,11 @@ function mutate(original: Json, mutations: Mutation[]): Mutated {
     if (op === "add" && node !== null && typeof node === "object" && !Array.isArray(node)) {
       (node as Json)[key] = value;
       touched.push(key);
-    } else touched.push(typeof last === "number" ? `[${last}]` : last);
+    } else {
+      // An array is named, not its index: a later delete in it moves the elements after it down one.
+      const named = path.filter((k): k is string => typeof k === "string").at(-1);
+      touched.push(typeof last === "number" ? (named ?? `[${last}]`) : last);
+    }
   }
   return { event, touched, typeChanged };
 }
