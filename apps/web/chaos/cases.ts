@@ -51,6 +51,26 @@ function tally(dir: string) {
   );
 }
 
+/** Events of programs whose argv holds `text` (a LIKE pattern's inside). */
+const execsWith = (dir: string, text: string) =>
+  readDb(dir, (db) =>
+    db
+      .prepare("SELECT count(*) FROM events e JOIN programs p ON p.id = e.program_id WHERE p.argv LIKE ?")
+      .pluck()
+      .get(`%${text}%`),
+  ) as number;
+
+/** What the case's host said in its last heartbeat (drops, clock, sensor gap); {} before the first. */
+const hostHealth = (dir: string) =>
+  readDb(dir, (db) =>
+    JSON.parse(
+      (db.prepare("SELECT health FROM hosts WHERE health IS NOT NULL").pluck().get() as string) ?? "{}",
+    ),
+  ) as { drops?: Record<string, number>; clockSkewMs?: number | null };
+
+const alertsOf = (dir: string, rule: string) =>
+  readDb(dir, (db) => db.prepare("SELECT count(*) FROM alerts WHERE rule = ?").pluck().get(rule)) as number;
+
 /**
  * Every event an agent spooled (numbered in its stream) is stored once: the counts agree, no event is there twice,
  * and the database passes SQLite's integrity check.
@@ -156,13 +176,7 @@ const killLoop: ChaosCase = {
     }
     const marker = `after-the-kills-${process.pid}`;
     execFileSync("/bin/true", [marker]);
-    const seen = () =>
-      readDb(vigil.data.dir, (db) =>
-        db
-          .prepare("SELECT count(*) FROM events e JOIN programs p ON p.id = e.program_id WHERE p.argv LIKE ?")
-          .pluck()
-          .get(`%${marker}%`),
-      ) as number;
+    const seen = () => execsWith(vigil.data.dir, marker);
     // Waited for, not looked up once: after its server died the agent retries with a backoff of a few seconds.
     await until("the exec after the last kill (the agent resumes)", () => seen() >= 1, 120_000);
     await expectExactlyOnce(vigil.data.dir, ctx.step, TOTAL);
@@ -264,33 +278,19 @@ const spoolFull: ChaosCase = {
       );
     ctx.step(`the agent says it dropped ${said()} events so far; the server comes up`);
     await vigil.restart();
-    const stored = (i: number) =>
-      readDb(vigil.data.dir, (db) =>
-        db
-          .prepare("SELECT count(*) FROM events e JOIN programs p ON p.id = e.program_id WHERE p.argv LIKE ?")
-          .pluck()
-          .get(`%"spool-${i}-end"%`),
-      ) as number;
+    const stored = (i: number) => execsWith(vigil.data.dir, `"spool-${i}-end"`);
     await until("the newest exec", () => stored(EXECS) > 0, 120_000);
     await until("an empty spool", () => tally(vigil.data.dir).spoolDepth === 0, 60_000);
     check(stored(1) === 0, "the oldest exec is stored: the spool did not drop the oldest");
     const dropped = said();
-    const reported = () =>
-      readDb(vigil.data.dir, (db) => ({
-        health: JSON.parse(
-          db.prepare("SELECT health FROM hosts WHERE health IS NOT NULL").pluck().get() as string,
-        ),
-      }));
-    await until("a heartbeat with the drops", () => reported().health.drops.spool === dropped, 30_000).catch(
-      (error) => {
-        throw new Error(`${error.message}: ${JSON.stringify(reported().health)}`);
-      },
-    );
-    const alerted = () =>
-      readDb(vigil.data.dir, (db) =>
-        db.prepare("SELECT count(*) FROM alerts WHERE rule = 'host-drops'").pluck().get(),
-      );
-    await until("the fleet's host-drops alert", () => alerted() === 1, 40_000);
+    await until(
+      "a heartbeat with the drops",
+      () => hostHealth(vigil.data.dir).drops?.spool === dropped,
+      30_000,
+    ).catch((error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(hostHealth(vigil.data.dir))}`);
+    });
+    await until("the fleet's host-drops alert", () => alertsOf(vigil.data.dir, "host-drops") === 1, 40_000);
     const t = tally(vigil.data.dir);
     ctx.step(`stored ${t.events}, numbered ${t.numbered}, dropped ${dropped}; host-drops alert raised`);
     check(t.events === t.numbered - dropped, "stored + dropped is not what the agent numbered");
@@ -313,12 +313,7 @@ const ringOverflow: ChaosCase = {
     } finally {
       process.kill(sensor, "SIGCONT");
     }
-    const health = () =>
-      readDb(vigil.data.dir, (db) =>
-        JSON.parse(
-          (db.prepare("SELECT health FROM hosts WHERE health IS NOT NULL").pluck().get() as string) ?? "{}",
-        ),
-      ) as { drops?: Record<string, number> };
+    const health = () => hostHealth(vigil.data.dir);
     await until("a heartbeat with the kernel's drops", () => (health().drops?.exec ?? 0) > 0, 30_000);
     const seen = () =>
       readDb(vigil.data.dir, (db) =>
@@ -338,11 +333,7 @@ const ringOverflow: ChaosCase = {
       /the kernel dropped \d+ records/.test(agent.output),
       "the agent did not say the kernel dropped records",
     );
-    const alerted = () =>
-      readDb(vigil.data.dir, (db) =>
-        db.prepare("SELECT count(*) FROM alerts WHERE rule = 'host-drops'").pluck().get(),
-      );
-    await until("the fleet's host-drops alert", () => alerted() === 1, 40_000);
+    await until("the fleet's host-drops alert", () => alertsOf(vigil.data.dir, "host-drops") === 1, 40_000);
   },
 };
 
@@ -383,22 +374,11 @@ const clockSkew: ChaosCase = {
       receivedAfterMs > -1000 && receivedAfterMs < 10_000,
       "the server did not keep its own receive time",
     );
-    const skewMs = () =>
-      readDb(vigil.data.dir, (db) => {
-        const health = db
-          .prepare("SELECT health FROM hosts WHERE health IS NOT NULL")
-          .pluck()
-          .get() as string;
-        return health ? (JSON.parse(health).clockSkewMs as number) : null;
-      });
+    const skewMs = () => hostHealth(vigil.data.dir).clockSkewMs ?? null;
     await until("a heartbeat with the host's clock", () => skewMs() !== null, 30_000);
     ctx.step(`the fleet sees the host's clock ${skewMs()} ms ahead`);
     check(Math.abs((skewMs() ?? 0) - AHEAD_MS) < 10_000, "the fleet does not see how far the clock is off");
-    const alerted = () =>
-      readDb(vigil.data.dir, (db) =>
-        db.prepare("SELECT count(*) FROM alerts WHERE rule = 'host-clock-skew'").pluck().get(),
-      );
-    await until("the host-clock-skew alert", () => alerted() === 1, 40_000);
+    await until("the host-clock-skew alert", () => alertsOf(vigil.data.dir, "host-clock-skew") === 1, 40_000);
   },
 };
 
