@@ -1,6 +1,7 @@
 import type { EventType, Verdict, VigilEvent } from "@vigil/events";
 import type Database from "better-sqlite3";
 import { typeCodes, verdictCodes } from "./codes";
+import { programGlobs } from "./program-globs";
 import { type EventRow, eventColumns, eventJoins, rowToEvent } from "./reader";
 import {
   broadSearch,
@@ -78,12 +79,24 @@ function filterConditions(sqlite: Database.Database, filter: EventFilter, broad?
     params.push(filter.uid);
   }
   if (filter.exe !== undefined) {
-    where.push("e.program_id IN (SELECT id FROM programs WHERE exe GLOB ? OR filename GLOB ?)");
-    params.push(filter.exe, filter.exe);
+    const ids = programGlobs(sqlite).matching("exe or filename", filter.exe);
+    if (ids) {
+      where.push("e.program_id IN (SELECT value FROM json_each(?))");
+      params.push(JSON.stringify(ids));
+    } else {
+      where.push("e.program_id IN (SELECT id FROM programs WHERE exe GLOB ? OR filename GLOB ?)");
+      params.push(filter.exe, filter.exe);
+    }
   }
   if (filter.parentExe !== undefined) {
-    where.push("e.parent_id IN (SELECT id FROM programs WHERE exe GLOB ?)");
-    params.push(filter.parentExe);
+    const ids = programGlobs(sqlite).matching("exe", filter.parentExe);
+    if (ids) {
+      where.push("e.parent_id IN (SELECT value FROM json_each(?))");
+      params.push(JSON.stringify(ids));
+    } else {
+      where.push("e.parent_id IN (SELECT id FROM programs WHERE exe GLOB ?)");
+      params.push(filter.parentExe);
+    }
   }
   if (filter.q !== undefined) {
     const search = textSearch(filter.q);
