@@ -11,3 +11,4 @@ export { hasWords, SearchWithoutWordsError } from "./events/text-search";
 export * from "./events/time";
 export * from "./events/writer";
 export * from "./schema";
+export * from "./unless-busy";

@@ -1,4 +1,4 @@
-import { apiTokens } from "@vigil/db";
+import { apiTokens, openStore } from "@vigil/db";
 import { afterEach, describe, expect, it } from "vitest";
 import { testContext, userActor } from "../test-context";
 import { createApiToken, revokeApiToken } from "./api-tokens";
@@ -29,7 +29,18 @@ describe("API tokens", () => {
     expect(lastUsed()).toBe(1_000);
     tokenActor(t.store, token, 61_000);
     expect(lastUsed()).toBe(61_000);
-    revokeApiToken(t.store, id, 62_000);
-    expect(() => tokenActor(t.store, token, 62_001)).toThrow(/revoked/);
+
+    // While the writing thread holds the lock, the request goes on and a later one writes the last use.
+    const writingThread = openStore(t.store.sqlite.name);
+    writingThread.sqlite.exec("BEGIN IMMEDIATE");
+    expect(tokenActor(t.store, token, 130_000)).toMatchObject({ tokenId: id });
+    expect(lastUsed()).toBe(61_000);
+    writingThread.sqlite.exec("COMMIT");
+    writingThread.close();
+    tokenActor(t.store, token, 130_001);
+    expect(lastUsed()).toBe(130_001);
+
+    revokeApiToken(t.store, id, 132_000);
+    expect(() => tokenActor(t.store, token, 132_001)).toThrow(/revoked/);
   });
 });

@@ -1,4 +1,4 @@
-import { agents, apiTokens, type Role, roles, type Store } from "@vigil/db";
+import { agents, apiTokens, type Role, roles, type Store, writeUnlessBusy } from "@vigil/db";
 import type { Statement } from "better-sqlite3";
 import { eq } from "drizzle-orm";
 import { conflict, forbidden, unauthorized } from "../errors";
@@ -103,10 +103,12 @@ export function tokenActor(store: Store, credential: string | null, nowMs = Date
   const row = store.db.select().from(apiTokens).where(eq(apiTokens.id, parsed.id)).get();
   if (!row || !secretMatches(parsed.secret, row.secretHash)) throw unauthorized("unknown API token");
   if (row.revokedMs !== null) throw unauthorized("this API token was revoked");
-  // To the minute: a write on every request would wait for the writing thread's commit (up to a few hundred ms
-  // during ingest) on the thread that answers everyone.
+  // To the minute, and only when the writing thread does not hold the lock: waiting for its commit (up to a few
+  // hundred ms during ingest) would hold up every request on this thread. A later request writes it then.
   if (row.lastUsedMs === null || nowMs - row.lastUsedMs >= LAST_USED_EVERY_MS)
-    store.db.update(apiTokens).set({ lastUsedMs: nowMs }).where(eq(apiTokens.id, row.id)).run();
+    writeUnlessBusy(store.sqlite, () =>
+      store.db.update(apiTokens).set({ lastUsedMs: nowMs }).where(eq(apiTokens.id, row.id)).run(),
+    );
   return { tokenId: row.id, name: row.name, role: row.role };
 }
 
