@@ -12,7 +12,7 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     users: { type: "string", default: "20" },
     "think-ms": { type: "string", default: "1000" },
-    events: { type: "string", default: "400000" },
+    events: { type: "string", default: "1200000" },
   },
 });
 const USERS = Number(values.users);

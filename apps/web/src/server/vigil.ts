@@ -14,6 +14,9 @@ const GROUP_MS = 50;
 
 function start(): Vigil {
   const store = openStore(join(env.VIGIL_DATA_DIR, "vigil.db"), env.VIGIL_MIGRATIONS_DIR);
+  // The writing thread checkpoints the WAL (writing.ts). Here a commit (a session, an audit entry) that found the
+  // WAL past its limit would copy up to 256 MiB back to the database while every request on this thread waits.
+  if (holder.vigilWriter) store.sqlite.pragma("wal_autocheckpoint = 0");
   const writer = holder.vigilWriter?.(store) ?? startWriting(store, GROUP_MS);
   const delivery = new AlertDelivery(store);
   let lastDeliveryError = "";

@@ -27,6 +27,7 @@ export type Writer = {
 
 const RETENTION_EVERY_MS = 60_000;
 const HOST_HEALTH_EVERY_MS = 15_000;
+const IDLE_CHECKPOINT_MS = 60_000;
 const DAY_MS = 24 * 3600 * 1000;
 
 /** What admins set in the console, else the environment's defaults; read at every run, so a change applies soon. */
@@ -44,8 +45,12 @@ function currentRetention(store: Store) {
  */
 export function startWriting(store: Store, groupMs: number): Writer {
   const ingest = new Ingest(store);
+  let lastGroupMs = 0;
   const writes = new WriteTurns(
-    (work) => store.sqlite.transaction(work).immediate(),
+    (work) => {
+      lastGroupMs = performance.now();
+      store.sqlite.transaction(work).immediate();
+    },
     () => ingest.rolledBack(),
     groupMs,
   );
@@ -58,6 +63,16 @@ export function startWriting(store: Store, groupMs: number): Writer {
       log.error({ err: error }, "host health check failed");
     }
   }, HOST_HEALTH_EVERY_MS).unref();
+  // The console's thread leaves checkpoints to this one (vigil.ts), whose commits make them while agents send; when
+  // none do, what the console wrote is copied back here.
+  setInterval(() => {
+    if (performance.now() - lastGroupMs < IDLE_CHECKPOINT_MS) return;
+    try {
+      store.sqlite.pragma("wal_checkpoint(PASSIVE)");
+    } catch (error) {
+      log.error({ err: error }, "checkpoint failed");
+    }
+  }, IDLE_CHECKPOINT_MS).unref();
   let pruning = false;
   setInterval(() => {
     if (pruning) return;
