@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { securityHeaders } from "../src/server/security-headers";
 import {
   dataDir,
   exportedEvents,
@@ -31,6 +32,12 @@ async function deleteWhileRunning(path: string): Promise<void> {
   running.kill();
 }
 
+/** A 100,000-character argument and 2,000 more: the sensor cuts the command line to fit its record. */
+const hugeArgs = [
+  `huge-${process.pid}`,
+  "A".repeat(100_000),
+  ...Array.from({ length: 2_000 }, (_, i) => `arg${i}`),
+];
 const hostileArgs = `'<img src=x onerror=alert(1)>' '<script>alert(2)</script>' "$(printf 'two\\nlines \\033[31mred')" "$(printf 'bad\\377\\376utf8')"`;
 
 // The console in real Chromium against the production build, with events from the real agent on this kernel.
@@ -58,6 +65,7 @@ describe("the analyst console in a browser", () => {
     copyFileSync("/bin/true", binary);
     execFileSync("chmod", ["+x", binary]);
     execFileSync("/bin/sh", ["-c", `exec ${binary} ${hostileArgs}`]);
+    execFileSync(binary, hugeArgs);
     spawnSync("/bin/sh", ["-c", `${binary} child-marker-${process.pid}; exit 3`]);
     // A running binary deleted: the built-in detection raises an alert.
     await deleteWhileRunning(sleeper);
@@ -67,7 +75,8 @@ describe("the analyst console in a browser", () => {
         data.apiToken,
         `type=exec&q=${encodeURIComponent(`hostile-${process.pid}`)}`,
       );
-      if (found.length > 0) break;
+      const huge = await exportedEvents(base, data.apiToken, `type=exec&q=huge-${process.pid}`);
+      if (found.length > 0 && huge.length > 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     browser = await chromium.launch({
@@ -111,6 +120,40 @@ describe("the analyst console in a browser", () => {
     await page.screenshot({ path: join(artifacts, "sign-in.png") });
     expect(page.url()).toContain("/sign-in");
     await page.close();
+  });
+
+  it("shows an exec with a 100,000-character argument cut to fit: one row, no sideways scroll, the cut named", async () => {
+    const found = await exportedEvents(base, data.apiToken, `type=exec&q=huge-${process.pid}`);
+    expect(found).toHaveLength(1);
+    const event = found[0] as { process: { argv: string[] }; truncated: string[] };
+    const argv = event.process.argv;
+    expect(event.truncated).toContain("process.argv");
+    expect(argv.slice(0, 2)).toEqual([binary, `huge-${process.pid}`]);
+    expect(argv[2]?.startsWith("AAAA")).toBe(true);
+    expect(JSON.stringify(argv).length).toBeLessThan(40_000); // within the sensor's 32 KiB record
+
+    const page = await signedIn("admin", "a password for the tests");
+    await page.getByLabel("Search").fill(`huge-${process.pid}`);
+    await page.getByRole("button", { name: "Apply" }).click();
+    const row = page.locator("table.events tbody tr", { hasText: `huge-${process.pid}` });
+    await expect.poll(() => row.count()).toBe(1);
+    expect((await row.boundingBox())?.height).toBeLessThan(60);
+    const overflow = () =>
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+
+    await row.click();
+    const drawer = page.getByRole("complementary");
+    await expect.poll(() => drawer.getByText("Raw JSON").count()).toBe(1);
+    const cut = drawer.locator(".field-row", { has: page.locator("dt", { hasText: /^truncated$/ }) });
+    expect(await cut.locator("dd").textContent()).toContain('"process.argv"');
+    const box = await drawer.boundingBox();
+    const viewport = page.viewportSize();
+    expect((box?.x ?? 0) + (box?.width ?? Infinity)).toBeLessThanOrEqual(viewport?.width ?? 0);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(artifacts, "drawer-huge-argv.png") });
+    expect(dialogs).toEqual([]);
+    await page.context().close();
   });
 
   it("shows the real exec with hostile argv as text: no script runs, the layout holds", async () => {
@@ -684,6 +727,17 @@ describe("the analyst console in a browser", () => {
     expect(policy).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("x-frame-options")).toBe("DENY");
+
+    // The console's API is served beside Next (server/agent-routes.ts): the same headers, gzip when taken.
+    const api = await fetch(`${base}/api/trpc/events.list?input=${encodeURIComponent('{"limit":100}')}`, {
+      headers: { authorization: `Bearer ${data.apiToken}`, "accept-encoding": "gzip" },
+    });
+    expect(api.status).toBe(200);
+    for (const [name, value] of securityHeaders) expect(api.headers.get(name)).toBe(value);
+    expect(api.headers.get("content-encoding")).toBe("gzip");
+    expect(
+      ((await api.json()) as { result: { data: { events: unknown[] } } }).result.data.events.length,
+    ).toBe(100);
   });
 
   it("refuses a sign-in or change posted from another site's page (CSRF), and takes the console's own", async () => {

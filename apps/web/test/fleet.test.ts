@@ -17,6 +17,8 @@ describe("a fleet of 500 simulated hosts and the real local agent", () => {
   let adminToken: string;
   const agentDir = mkdtempSync(join(tmpdir(), "vigil-agent-"));
   const fleets: SimulatedFleet[] = [];
+  /** Every secret of the run, for the last test: none may be in a log. */
+  const secrets: string[] = [data.enrollToken, data.apiToken];
 
   const trpc = async <T>(path: string, input: unknown, method: "GET" | "POST" = "GET"): Promise<T> => {
     const query = method === "GET" ? `?input=${encodeURIComponent(JSON.stringify(input))}` : "";
@@ -40,8 +42,10 @@ describe("a fleet of 500 simulated hosts and the real local agent", () => {
     server = await startServer(data.dir, Number(new URL(base).port));
     agent = await startAgent(base, agentDir, data.enrollToken);
     adminToken = vigil("token", "create", "--role", "admin", "--name", "fleet-test");
+    secrets.push(adminToken);
     for (const env of ["prod", "staging"]) {
       const token = vigil("enroll-token", "create", "--name", env, "--labels", `env=${env}`);
+      secrets.push(token);
       fleets.push(
         await SimulatedFleet.start({
           server: base,
@@ -159,6 +163,7 @@ rules:
     const saved = () =>
       (JSON.parse(readFileSync(join(agentDir, "agent.json"), "utf8")) as { credential: string }).credential;
     const old = saved();
+    secrets.push(old);
     const heartbeatWith = (credential: string) =>
       fetch(`${base}/api/agent/v1/heartbeat`, {
         method: "POST",
@@ -176,6 +181,7 @@ rules:
     expect(await heartbeatWith(old)).toBe(401);
     expect(await heartbeatWith(saved())).toBe(400);
     expect(agent.output).toContain("credential rotated");
+    secrets.push(saved());
 
     const marker = `rotated-${Date.now()}`;
     execFileSync("/bin/true", [marker]);
@@ -186,5 +192,16 @@ rules:
       })
       .toBe(1);
     expect(agent.output).not.toMatch(/refused \(401\)/);
+  });
+
+  it("writes no secret of the run to the agent's or the server's log: enrollment tokens, credentials, the API token", () => {
+    expect(secrets).toHaveLength(7); // the data dir's enrollment and API tokens, two more enrollment tokens, the admin's, two credentials
+    expect(agent.output).toContain("credential rotated"); // the logs are the run's, not empty
+    expect(server.output).toContain("Ready in");
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThanOrEqual(20);
+      expect(agent.output).not.toContain(secret);
+      expect(server.output).not.toContain(secret);
+    }
   });
 });

@@ -15,6 +15,10 @@ const NEAR_END = 40;
 
 const security = new Set(["unlink_running", "ptrace", "mem_write"]);
 
+/** Rows a key moves the focus by: down with ArrowDown or j, up with ArrowUp or k. */
+const stepOf = (key: string) =>
+  key === "ArrowDown" || key === "j" ? 1 : key === "ArrowUp" || key === "k" ? -1 : 0;
+
 /**
  * The events table: thousands of rows stay quick because only those in (or near) the window are in the page;
  * spacer rows stand in for the rest. Arrow keys (or j/k) move between rows, Enter opens one.
@@ -82,15 +86,27 @@ export function EventTable(props: {
   useEffect(() => {
     if (pendingFocus.current !== null) focusRow(pendingFocus.current);
   });
+  // The focused row can scroll out of the drawn ones before the next is drawn, and the focus falls to the page: the
+  // keys pressed meanwhile still move on from the row on its way.
+  useEffect(() => {
+    const stray = (event: globalThis.KeyboardEvent) => {
+      const step = stepOf(event.key);
+      if (pendingFocus.current === null || step === 0 || document.activeElement !== document.body) return;
+      event.preventDefault();
+      moveFrom(pendingFocus.current, step);
+    };
+    window.addEventListener("keydown", stray);
+    return () => window.removeEventListener("keydown", stray);
+  });
+
+  const moveFrom = (from: number, step: number) => focusRow(Math.min(count - 1, Math.max(0, from + step)));
 
   const onKey = (event: KeyboardEvent<HTMLTableRowElement>, index: number) => {
-    const down = event.key === "ArrowDown" || event.key === "j";
-    const up = event.key === "ArrowUp" || event.key === "k";
-    if (down || up) {
+    const step = stepOf(event.key);
+    if (step !== 0) {
       event.preventDefault();
       // From the row on its way to being drawn, if any: a key held down is faster than drawing.
-      const from = pendingFocus.current ?? index;
-      focusRow(Math.min(count - 1, Math.max(0, from + (down ? 1 : -1))));
+      moveFrom(pendingFocus.current ?? index, step);
     } else if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
       props.onOpen(props.events[index] as VigilEvent);
