@@ -1,7 +1,7 @@
 import type { EventType, Verdict, VigilEvent } from "@vigil/events";
 import type Database from "better-sqlite3";
 import { typeCodes, verdictCodes } from "./codes";
-import { programGlobs } from "./program-globs";
+import { type GlobOver, programGlobs } from "./program-globs";
 import { type EventRow, eventColumns, eventJoins, rowToEvent } from "./reader";
 import {
   broadSearch,
@@ -79,24 +79,14 @@ function filterConditions(sqlite: Database.Database, filter: EventFilter, broad?
     params.push(filter.uid);
   }
   if (filter.exe !== undefined) {
-    const ids = programGlobs(sqlite).matching("exe or filename", filter.exe);
-    if (ids) {
-      where.push("e.program_id IN (SELECT value FROM json_each(?))");
-      params.push(JSON.stringify(ids));
-    } else {
-      where.push("e.program_id IN (SELECT id FROM programs WHERE exe GLOB ? OR filename GLOB ?)");
-      params.push(filter.exe, filter.exe);
-    }
+    const [condition, ...values] = programsMatching(sqlite, "e.program_id", "exe or filename", filter.exe);
+    where.push(condition);
+    params.push(...values);
   }
   if (filter.parentExe !== undefined) {
-    const ids = programGlobs(sqlite).matching("exe", filter.parentExe);
-    if (ids) {
-      where.push("e.parent_id IN (SELECT value FROM json_each(?))");
-      params.push(JSON.stringify(ids));
-    } else {
-      where.push("e.parent_id IN (SELECT id FROM programs WHERE exe GLOB ?)");
-      params.push(filter.parentExe);
-    }
+    const [condition, ...values] = programsMatching(sqlite, "e.parent_id", "exe", filter.parentExe);
+    where.push(condition);
+    params.push(...values);
   }
   if (filter.q !== undefined) {
     const search = textSearch(filter.q);
@@ -108,6 +98,21 @@ function filterConditions(sqlite: Database.Database, filter: EventFilter, broad?
     params.push(search.phrase, search.phrase);
   }
   return { where, params };
+}
+
+/** The condition that `column` names a program whose paths match `glob`, and its parameters. */
+function programsMatching(
+  sqlite: Database.Database,
+  column: string,
+  over: GlobOver,
+  glob: string,
+): [string, ...unknown[]] {
+  const ids = programGlobs(sqlite).matching(over, glob);
+  if (ids) return [`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(ids)];
+  // Too many to remember: matched in SQL, every time.
+  return over === "exe"
+    ? [`${column} IN (SELECT id FROM programs WHERE exe GLOB ?)`, glob]
+    : [`${column} IN (SELECT id FROM programs WHERE exe GLOB ? OR filename GLOB ?)`, glob, glob];
 }
 
 /** The WHERE clause (and its parameters) of a filter and a keyset position. */
