@@ -1,6 +1,6 @@
 import { agents, apiTokens, type Role, roles, type Store, writeUnlessBusy } from "@vigil/db";
 import type { Statement } from "better-sqlite3";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { conflict, forbidden, unauthorized } from "../errors";
 import { formatToken, newSecret, parseToken, secretMatches } from "../secrets";
 
@@ -93,6 +93,23 @@ export function issueNextCredential(store: Store, agent: AuthenticatedAgent): { 
 
 const LAST_USED_EVERY_MS = 60_000;
 
+// Every console request with a token starts here: one query prepared per database, not built and prepared each time.
+const tokenLookups = new WeakMap<Store["sqlite"], ReturnType<typeof prepareTokenLookup>>();
+const prepareTokenLookup = (store: Store) =>
+  store.db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.id, sql.placeholder("id")))
+    .prepare();
+function tokenLookup(store: Store) {
+  let lookup = tokenLookups.get(store.sqlite);
+  if (!lookup) {
+    lookup = prepareTokenLookup(store);
+    tokenLookups.set(store.sqlite, lookup);
+  }
+  return lookup;
+}
+
 /** The API token a bearer credential names, whatever its role; 401 when it is missing, unknown or revoked. */
 export function tokenActor(store: Store, credential: string | null, nowMs = Date.now()): AuthenticatedToken {
   const parsed = credential ? parseToken("vgt", credential) : null;
@@ -100,7 +117,7 @@ export function tokenActor(store: Store, credential: string | null, nowMs = Date
     throw unauthorized(
       "missing or malformed API token (Authorization: Bearer vgt_...): create one with `vigil token create`",
     );
-  const row = store.db.select().from(apiTokens).where(eq(apiTokens.id, parsed.id)).get();
+  const row = tokenLookup(store).get({ id: parsed.id });
   if (!row || !secretMatches(parsed.secret, row.secretHash)) throw unauthorized("unknown API token");
   if (row.revokedMs !== null) throw unauthorized("this API token was revoked");
   // To the minute, and only when the writing thread does not hold the lock: waiting for its commit (up to a few

@@ -54,10 +54,11 @@ export const broadSearch = (sqlite: Database.Database, search: TextSearch): bool
  * Answers "does this event match the search" one program and one file at a time, each asked of FTS5 once
  * (a lookup by rowid in the word's list, tens of microseconds) and remembered: a word found in a third of all
  * command lines would otherwise have SQLite gather hundreds of thousands of program ids before the first page.
+ * The answers are kept for the next pages and the next analysts (`answersFor`).
  */
 export class SearchMatcher {
-  private readonly programs = new Map<bigint, boolean>();
-  private readonly files = new Map<bigint, boolean>();
+  private readonly programs: Map<bigint, boolean>;
+  private readonly files: Map<bigint, boolean>;
   private readonly program: Database.Statement;
   private readonly file: Database.Statement;
   /** FTS5 look-ups made so far: the caller's budget. */
@@ -67,6 +68,7 @@ export class SearchMatcher {
     sqlite: Database.Database,
     private readonly search: TextSearch,
   ) {
+    ({ programs: this.programs, files: this.files } = answersFor(sqlite, search.phrase));
     this.program = sqlite
       .prepare("SELECT 1 FROM programs_fts WHERE programs_fts MATCH ? AND rowid = ?")
       .pluck();
@@ -89,4 +91,34 @@ export class SearchMatcher {
     }
     return found;
   }
+}
+
+type Answers = { programs: Map<bigint, boolean>; files: Map<bigint, boolean> };
+
+/** Searches whose answers a connection keeps, and the most answers kept for one (~50 bytes each). */
+const KEPT_SEARCHES = 16;
+const KEPT_ANSWERS = 200_000;
+const kept = new WeakMap<Database.Database, Map<string, Answers>>();
+
+/**
+ * What FTS5 answered for a search, program by program and file by file, kept per connection: a program or file row
+ * never changes and its id is never reused (AUTOINCREMENT), so an answer holds for as long as the row exists. The
+ * next page, the live tail and every analyst with the same search then ask FTS5 only about new rows. Inside a
+ * transaction, which may see rows it will roll back, the answers are the query's own.
+ */
+function answersFor(sqlite: Database.Database, phrase: string): Answers {
+  if (sqlite.inTransaction) return { programs: new Map(), files: new Map() };
+  let searches = kept.get(sqlite);
+  if (!searches) {
+    searches = new Map();
+    kept.set(sqlite, searches);
+  }
+  let answers = searches.get(phrase);
+  searches.delete(phrase); // kept in least recently used order
+  if (!answers || answers.programs.size + answers.files.size > KEPT_ANSWERS) {
+    answers = { programs: new Map(), files: new Map() };
+  }
+  searches.set(phrase, answers);
+  if (searches.size > KEPT_SEARCHES) searches.delete(searches.keys().next().value as string);
+  return answers;
 }
