@@ -10,5 +10,6 @@ export * from "./events/rows";
 export { hasWords, SearchWithoutWordsError } from "./events/text-search";
 export * from "./events/time";
 export * from "./events/writer";
+export * from "./once-per";
 export * from "./schema";
 export * from "./unless-busy";

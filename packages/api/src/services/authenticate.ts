@@ -1,4 +1,4 @@
-import { agents, apiTokens, type Role, roles, type Store, writeUnlessBusy } from "@vigil/db";
+import { agents, apiTokens, oncePer, type Role, roles, type Store, writeUnlessBusy } from "@vigil/db";
 import type { Statement } from "better-sqlite3";
 import { eq, sql } from "drizzle-orm";
 import { conflict, forbidden, unauthorized } from "../errors";
@@ -30,19 +30,14 @@ type AgentCredentials = {
 };
 
 // Every agent request starts here (hundreds a second in a large fleet): one statement prepared per database.
-const agentLookups = new WeakMap<Store["sqlite"], Statement<[string], AgentCredentials>>();
-function agentLookup(store: Store): Statement<[string], AgentCredentials> {
-  let lookup = agentLookups.get(store.sqlite);
-  if (!lookup) {
-    lookup = store.sqlite.prepare(
+const agentLookup = oncePer(
+  (sqlite: Store["sqlite"]): Statement<[string], AgentCredentials> =>
+    sqlite.prepare(
       `SELECT a.id AS agentId, a.host_id AS hostId, h.machine_id AS machineId, a.secret_hash AS secretHash,
-         a.next_secret_hash AS nextSecretHash, a.rotate_requested_ms AS rotateRequestedMs, a.revoked_ms AS revokedMs
-       FROM agents a JOIN hosts h ON h.id = a.host_id WHERE a.id = ?`,
-    );
-    agentLookups.set(store.sqlite, lookup);
-  }
-  return lookup;
-}
+       a.next_secret_hash AS nextSecretHash, a.rotate_requested_ms AS rotateRequestedMs, a.revoked_ms AS revokedMs
+     FROM agents a JOIN hosts h ON h.id = a.host_id WHERE a.id = ?`,
+    ),
+);
 
 export function authenticateAgent(
   store: Store,
@@ -51,7 +46,7 @@ export function authenticateAgent(
 ): AuthenticatedAgent {
   const parsed = credential ? parseToken("vga", credential) : null;
   if (!parsed) throw unauthorized("missing or malformed agent credential (Authorization: Bearer vga_...)");
-  const row = agentLookup(store).get(parsed.id);
+  const row = agentLookup(store.sqlite).get(parsed.id);
   if (!row) throw unauthorized("unknown agent credential");
   const current = secretMatches(parsed.secret, row.secretHash);
   const next = !current && row.nextSecretHash !== null && secretMatches(parsed.secret, row.nextSecretHash);
@@ -94,21 +89,13 @@ export function issueNextCredential(store: Store, agent: AuthenticatedAgent): { 
 const LAST_USED_EVERY_MS = 60_000;
 
 // Every console request with a token starts here: one query prepared per database, not built and prepared each time.
-const tokenLookups = new WeakMap<Store["sqlite"], ReturnType<typeof prepareTokenLookup>>();
-const prepareTokenLookup = (store: Store) =>
+const tokenLookup = oncePer((store: Store) =>
   store.db
     .select()
     .from(apiTokens)
     .where(eq(apiTokens.id, sql.placeholder("id")))
-    .prepare();
-function tokenLookup(store: Store) {
-  let lookup = tokenLookups.get(store.sqlite);
-  if (!lookup) {
-    lookup = prepareTokenLookup(store);
-    tokenLookups.set(store.sqlite, lookup);
-  }
-  return lookup;
-}
+    .prepare(),
+);
 
 /** The API token a bearer credential names, whatever its role; 401 when it is missing, unknown or revoked. */
 export function tokenActor(store: Store, credential: string | null, nowMs = Date.now()): AuthenticatedToken {

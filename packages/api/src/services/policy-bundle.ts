@@ -1,7 +1,6 @@
-import { hosts, type PolicyRow, policies, policyVersions, type Store } from "@vigil/db";
+import { hosts, oncePer, type PolicyRow, policies, policyVersions, type Store } from "@vigil/db";
 import { type PolicyBundle, PolicyMatcher, parsePolicy } from "@vigil/policy";
 import { bundleHash } from "@vigil/policy/bundle";
-import type { Statement } from "better-sqlite3";
 import { and, eq } from "drizzle-orm";
 import { versionForHost } from "./policies";
 
@@ -69,22 +68,19 @@ export class BundlePlanner {
  * A publish adds a version; a promotion adds none but ends a canary.
  */
 export function policiesStamp(store: Store): string {
-  let stamp = stamps.get(store.sqlite);
-  if (!stamp) {
-    stamp = store.sqlite
-      .prepare<[], string>(
-        `SELECT (SELECT coalesce(max(id), 0) FROM policy_versions) || ':' ||
-           (SELECT count(*) FROM policies WHERE canary_hosts IS NOT NULL)`,
-      )
-      .pluck();
-    stamps.set(store.sqlite, stamp);
-  }
-  return stamp.get() as string;
+  return stampOf(store.sqlite).get() as string;
 }
 
 // Every waiting policy long-poll asks for the stamp each tick (a thousand times a second for 500 hosts): one
 // statement prepared per database.
-const stamps = new WeakMap<Store["sqlite"], Statement<[], string>>();
+const stampOf = oncePer((sqlite: Store["sqlite"]) =>
+  sqlite
+    .prepare<[], string>(
+      `SELECT (SELECT coalesce(max(id), 0) FROM policy_versions) || ':' ||
+         (SELECT count(*) FROM policies WHERE canary_hosts IS NOT NULL)`,
+    )
+    .pluck(),
+);
 
 /**
  * The host's bundle once it differs from `have` (at once if it already does), or null after `waitMs`: agents

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { oncePer } from "../once-per";
 
 /** Which paths of a program a glob is matched against. */
 export type GlobOver = "exe" | "exe or filename";
@@ -62,13 +63,4 @@ export class ProgramGlobs {
   }
 }
 
-const perConnection = new WeakMap<Database.Database, ProgramGlobs>();
-
-export function programGlobs(sqlite: Database.Database): ProgramGlobs {
-  let globs = perConnection.get(sqlite);
-  if (!globs) {
-    globs = new ProgramGlobs(sqlite);
-    perConnection.set(sqlite, globs);
-  }
-  return globs;
-}
+export const programGlobs = oncePer((sqlite: Database.Database) => new ProgramGlobs(sqlite));

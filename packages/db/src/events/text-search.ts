@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { oncePer } from "../once-per";
 
 export class SearchWithoutWordsError extends Error {}
 
@@ -98,7 +99,7 @@ type Answers = { programs: Map<bigint, boolean>; files: Map<bigint, boolean> };
 /** Searches whose answers a connection keeps, and the most answers kept for one (~50 bytes each). */
 const KEPT_SEARCHES = 16;
 const KEPT_ANSWERS = 200_000;
-const kept = new WeakMap<Database.Database, Map<string, Answers>>();
+const keptSearches = oncePer((_: Database.Database) => new Map<string, Answers>());
 
 /**
  * What FTS5 answered for a search, program by program and file by file, kept per connection: a program or file row
@@ -108,11 +109,7 @@ const kept = new WeakMap<Database.Database, Map<string, Answers>>();
  */
 function answersFor(sqlite: Database.Database, phrase: string): Answers {
   if (sqlite.inTransaction) return { programs: new Map(), files: new Map() };
-  let searches = kept.get(sqlite);
-  if (!searches) {
-    searches = new Map();
-    kept.set(sqlite, searches);
-  }
+  const searches = keptSearches(sqlite);
   let answers = searches.get(phrase);
   searches.delete(phrase); // kept in least recently used order
   if (!answers || answers.programs.size + answers.files.size > KEPT_ANSWERS) {
