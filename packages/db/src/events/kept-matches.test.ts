@@ -45,7 +45,7 @@ const scanned = (over: GlobOver, glob: string) =>
       .all(...(over === "exe" ? [glob] : [glob, glob])) as number[]
   ).sort((a, b) => a - b);
 
-const sorted = (ids: number[] | null) => [...(ids ?? [])].sort((a, b) => a - b);
+const sorted = (ids: Iterable<number> | null) => [...(ids ?? [])].sort((a, b) => a - b);
 
 describe("the programs a glob matches, remembered", () => {
   const paths = [
@@ -96,11 +96,11 @@ describe("the programs a glob matches, remembered", () => {
   it("remembers nothing its connection saw inside a transaction that was then rolled back", () => {
     const globsOf = new ProgramGlobs(store.store.sqlite);
     exec("/usr/bin/curl");
-    expect(globsOf.matching("exe", "/opt/*")).toEqual([]);
+    expect(globsOf.matching("exe", "/opt/*")?.size).toBe(0);
     const { sqlite } = store.store;
     sqlite.exec("BEGIN");
     exec("/opt/rolled-back");
-    expect(globsOf.matching("exe", "/opt/*")).toHaveLength(1);
+    expect(globsOf.matching("exe", "/opt/*")?.size).toBe(1);
     sqlite.exec("ROLLBACK");
     exec("/usr/bin/sed"); // the id the rolled-back program had
     const opt = exec("/opt/kept");

@@ -8,7 +8,7 @@ export type GlobOver = "exe" | "exe or filename";
 const MAX_GLOBS = 64;
 const MAX_REMEMBERED = 100_000;
 
-type Matches = { scannedTo: number; ids: number[] };
+type Matches = { scannedTo: number; ids: Set<number> };
 
 /**
  * The programs whose paths match a glob, remembered and brought up to date with the programs stored since: a
@@ -37,11 +37,11 @@ export class ProgramGlobs {
     };
   }
 
-  /** The ids of the programs matching `glob` (in no particular order), or null when there are too many to keep. */
-  matching(over: GlobOver, glob: string): number[] | null {
-    if (this.sqlite.inTransaction) return this.scan(over, glob, { scannedTo: 0, ids: [] });
+  /** The ids of the programs matching `glob`, or null when there are too many to keep. */
+  matching(over: GlobOver, glob: string): ReadonlySet<number> | null {
+    if (this.sqlite.inTransaction) return this.scan(over, glob, { scannedTo: 0, ids: new Set() });
     const key = `${over}\0${glob}`;
-    const matches = this.globs.get(key) ?? { scannedTo: 0, ids: [] };
+    const matches = this.globs.get(key) ?? { scannedTo: 0, ids: new Set() };
     this.globs.delete(key);
     if (!this.scan(over, glob, matches)) return null;
     this.globs.set(key, matches);
@@ -50,12 +50,12 @@ export class ProgramGlobs {
   }
 
   /** Adds the matches among the programs after `matches.scannedTo`; its ids, or null past the most kept. */
-  private scan(over: GlobOver, glob: string, matches: Matches): number[] | null {
+  private scan(over: GlobOver, glob: string, matches: Matches): Set<number> | null {
     const newest = (this.newest.get() as number | null) ?? 0;
     if (newest > matches.scannedTo) {
       const globs = over === "exe" ? [glob] : [glob, glob];
       for (const id of this.scans[over].iterate(matches.scannedTo, newest, ...globs)) {
-        if (matches.ids.push(id as number) > this.maxRemembered) return null;
+        if (matches.ids.add(id as number).size > this.maxRemembered) return null;
       }
       matches.scannedTo = newest;
     }

@@ -108,7 +108,7 @@ function programsMatching(
   glob: string,
 ): [string, ...unknown[]] {
   const ids = programGlobs(sqlite).matching(over, glob);
-  if (ids) return [`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(ids)];
+  if (ids) return [`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify([...ids])];
   // Too many to remember: matched in SQL, every time.
   return over === "exe"
     ? [`${column} IN (SELECT id FROM programs WHERE exe GLOB ?)`, glob]
@@ -166,9 +166,11 @@ export function queryEvents(sqlite: Database.Database, filter: EventFilter, page
   };
 }
 
-/** Rows a search walk reads per step, and the FTS5 look-ups it may make (each 20-150 us). */
+/** Rows a walk reads per step. */
 const WALK_STEP = 250;
+/** The FTS5 look-ups a search walk may make (each 20-150 us), and the rows a glob walk may read (each ~1 us). */
 const WALK_LOOKUPS = 1_000;
+const WALK_ROWS = 10_000;
 
 /** The arrival numbers of a page's events, in page order. */
 function pageSeqs(sqlite: Database.Database, filter: EventFilter, page: Page): bigint[] {
@@ -176,8 +178,11 @@ function pageSeqs(sqlite: Database.Database, filter: EventFilter, page: Page): b
   if (filter.q !== undefined) {
     const search = textSearch(filter.q);
     const many = manyPrograms(sqlite, search);
-    if (many && !search.prefix) return walkSearch(sqlite, filter, search, page);
+    if (many && !search.prefix) return walk(sqlite, filter, searchWalk(sqlite, filter, search), page);
     broad = many || manyEvents(sqlite, search);
+  } else {
+    const globs = globWalk(sqlite, filter);
+    if (globs) return walk(sqlite, filter, globs, page);
   }
   const { sql, params } = paged(filterConditions(sqlite, filter, broad), page);
   return sqlite
@@ -188,36 +193,75 @@ function pageSeqs(sqlite: Database.Database, filter: EventFilter, page: Page): b
 }
 
 /**
- * A search whose words are in many programs: events are read in the page's order on the other filters' indexes,
- * and one is kept when its program or file matches. Where matches are too rare for the look-up budget, SQLite's
- * plan finishes the page from where the walk stopped.
+ * How a walk keeps events: the filter's other conditions, on which it reads events in the page's order; the check
+ * of each row; and whether finding `more` after `read` rows gave `found` costs more than SQLite's plan.
  */
-function walkSearch(
-  sqlite: Database.Database,
-  filter: EventFilter,
-  search: TextSearch,
-  page: Page,
-): bigint[] {
+type Walk = {
+  others: EventFilter;
+  keeps(programId: bigint, fileId: bigint | null, parentId: bigint | null): boolean;
+  tooRare(read: number, found: number, more: number): boolean;
+};
+
+/**
+ * A search whose words are in many programs: an event is kept when its program or file matches. Gathering the
+ * events of every matching program and sorting them is what SQLite's plan would do.
+ */
+function searchWalk(sqlite: Database.Database, filter: EventFilter, search: TextSearch): Walk {
   const { q: _, ...others } = filter;
-  const othersOnly = filterConditions(sqlite, others);
   const matcher = new SearchMatcher(sqlite, search);
+  return {
+    others,
+    keeps: (programId, fileId) => matcher.matches(programId, fileId),
+    tooRare: (_read, found, more) =>
+      (more * matcher.lookups) / Math.max(found, 1) > WALK_LOOKUPS - matcher.lookups,
+  };
+}
+
+/**
+ * Executable globs, checked against the programs they matched (program-globs.ts). A command line is a program, so a
+ * glob may match tens of thousands (`/usr/bin/python*`: 33,500 on a store of 4M events), whose events SQLite would
+ * gather from the program index and sort: 16 ms a page there, against ~1 ms to read events newest first and check
+ * each. Null when a glob matches too many programs to be kept: SQLite matches them.
+ */
+function globWalk(sqlite: Database.Database, filter: EventFilter): Walk | null {
+  if (filter.exe === undefined && filter.parentExe === undefined) return null;
+  const { exe, parentExe, ...others } = filter;
+  const globs = programGlobs(sqlite);
+  const programs = exe === undefined ? undefined : globs.matching("exe or filename", exe);
+  const parents = parentExe === undefined ? undefined : globs.matching("exe", parentExe);
+  if (programs === null || parents === null) return null;
+  return {
+    others,
+    keeps: (programId, _fileId, parentId) =>
+      (programs === undefined || programs.has(Number(programId))) &&
+      (parents === undefined || (parentId !== null && parents.has(Number(parentId)))),
+    tooRare: (read, found, more) => read + (more * read) / Math.max(found, 1) > WALK_ROWS,
+  };
+}
+
+/**
+ * Reads events in the page's order on the other filters' indexes, and keeps those `how` keeps. Where matches are
+ * too rare for its budget, SQLite's plan finishes the page from where the walk stopped.
+ */
+function walk(sqlite: Database.Database, filter: EventFilter, how: Walk, page: Page): bigint[] {
+  const othersOnly = filterConditions(sqlite, how.others);
   const seqs: bigint[] = [];
   let after = page.after;
+  let read = 0;
   for (;;) {
     const { sql, params } = paged(othersOnly, { order: page.order, limit: WALK_STEP, after });
     const rows = sqlite
-      .prepare(`SELECT e.seq, e.time_ns, e.program_id, e.file_id FROM events e ${sql}`)
+      .prepare(`SELECT e.seq, e.time_ns, e.program_id, e.file_id, e.parent_id FROM events e ${sql}`)
       .raw()
       .safeIntegers(true)
-      .all(...params) as [bigint, bigint, bigint, bigint | null][];
-    for (const [seq, timeNs, programId, fileId] of rows) {
+      .all(...params) as [bigint, bigint, bigint, bigint | null, bigint | null][];
+    for (const [seq, timeNs, programId, fileId, parentId] of rows) {
       after = { timeNs, seq };
-      if (matcher.matches(programId, fileId) && seqs.push(seq) === page.limit) return seqs;
+      if (how.keeps(programId, fileId, parentId) && seqs.push(seq) === page.limit) return seqs;
     }
     if (rows.length < WALK_STEP) return seqs;
-    // Matches this rare would take more look-ups than the budget leaves: SQLite's plan finishes the page.
-    const needed = ((page.limit - seqs.length) * matcher.lookups) / Math.max(seqs.length, 1);
-    if (needed > WALK_LOOKUPS - matcher.lookups) {
+    read += rows.length;
+    if (how.tooRare(read, seqs.length, page.limit - seqs.length)) {
       const rest = paged(filterConditions(sqlite, filter, true), {
         order: page.order,
         limit: page.limit - seqs.length,

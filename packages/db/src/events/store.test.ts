@@ -215,6 +215,57 @@ describe("events in SQLite", () => {
     expect(page).toEqual({ events: [], receivedMs: [], next: null });
   }, 60_000); // thousands of rows and pages: seconds when the other test suites share the CPU
 
+  it("pages an executable glob matching many programs in time order, whether matches are dense or rare", () => {
+    const { insert, store } = setup();
+    const base = validEvent("exec") as { process: Record<string, unknown>; parent: Record<string, unknown> };
+    // Each command line is a program of its own. The old half runs /opt/dense, the new half /opt/other and, every
+    // 100th, /opt/dense again, under /usr/sbin/sshd every 7th: pages of /opt/dense* are read walking newest first
+    // until matches get too rare for the walk's budget, and SQLite's plan finishes them.
+    const written = Array.from({ length: 2_300 }, (_, i) => {
+      const exe = i < 1_100 || i % 100 === 0 ? "/opt/dense" : "/opt/other";
+      const parentExe = i % 7 === 0 ? "/usr/sbin/sshd" : "/usr/bin/bash";
+      return event(i % 3 === 0 ? "exec" : "exit", {
+        id: `e${i}`,
+        time: nsToTime(1_800_000_000_000_000_000n + BigInt(i) * 1_000_000n),
+        process: { ...base.process, exe, filename: exe, argv: [exe, `n${i}`] },
+        parent: { ...base.parent, exe: parentExe },
+      });
+    });
+    insert(written);
+    const expected = (keep: (e: (typeof written)[number]) => boolean) =>
+      written
+        .filter(keep)
+        .map((e) => e.id)
+        .reverse();
+    const pages = (filter: Parameters<typeof queryEvents>[1], limit: number) => {
+      const seen: string[] = [];
+      let after: Parameters<typeof queryEvents>[2]["after"];
+      for (;;) {
+        const page = queryEvents(store.sqlite, filter, { order: "desc", limit, after });
+        seen.push(...page.events.map((e) => e.id));
+        if (!page.next) return seen;
+        after = page.next;
+      }
+    };
+    const dense = (e: (typeof written)[number]) => e.process.exe === "/opt/dense";
+    const underSshd = (e: (typeof written)[number]) => e.parent?.exe === "/usr/sbin/sshd";
+    for (const limit of [40, 500]) {
+      expect(pages({ exe: "/opt/dens*" }, limit)).toEqual(expected(dense));
+      expect(pages({ exe: "/opt/oth*" }, limit)).toEqual(expected((e) => !dense(e)));
+      expect(pages({ exe: "/opt/dens*", parentExe: "*/sshd" }, limit)).toEqual(
+        expected((e) => dense(e) && underSshd(e)),
+      );
+      expect(pages({ exe: "/opt/*", types: ["exec"] }, limit)).toEqual(expected((e) => e.type === "exec"));
+    }
+    expect(pages({ exe: "/opt/none*" }, 100)).toEqual([]);
+    const oldestFirst = queryEvents(store.sqlite, { exe: "/opt/oth*" }, { order: "asc", limit: 3 }).events;
+    expect(oldestFirst.map((e) => e.id)).toEqual(
+      expected((e) => !dense(e))
+        .reverse()
+        .slice(0, 3),
+    );
+  }, 60_000); // thousands of rows and pages: seconds when the other test suites share the CPU
+
   it("filters by verdict, uid, and globs over the executable and the parent's", () => {
     const { insert, store } = setup();
     const base = validEvent("exec") as { process: Record<string, unknown> };
