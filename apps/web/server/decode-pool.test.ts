@@ -4,7 +4,7 @@ import type { DomainError } from "@vigil/api";
 import { eventTypes } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeBody } from "../src/server/batch-decoder";
+import { decodeBody, eventCount, unpack } from "../src/server/batch-decoder";
 import { DecodePool } from "./decode-pool";
 
 const machineId = (validEvent("exec").host as { id: string }).id;
@@ -21,7 +21,11 @@ describe("DecodePool", () => {
   it("decodes a batch on a thread exactly as on this one, refused events included", async () => {
     pool = new DecodePool(2);
     const raw = body(eventTypes.map(validEvent));
-    const threaded = await pool.decode(raw, "gzip", machineId);
+    const packed = await pool.decode(raw, "gzip", machineId);
+    // This thread gets bytes for the writer's, and how many events they hold: no object of the batch's.
+    expect(Object.keys(packed).sort()).toEqual(["count", "packed"]);
+    expect(eventCount(packed)).toBe(eventTypes.length);
+    const threaded = unpack(packed);
     const here = decodeBody(raw, "gzip", machineId);
     expect(threaded).toEqual(here);
     expect(threaded.rows.count).toBe(eventTypes.length);
@@ -65,6 +69,6 @@ describe("DecodePool", () => {
       status: 503,
       message: expect.stringContaining("retry later"),
     });
-    expect((await pool.decode(raw, "gzip", machineId)).rows.count).toBe(1);
+    expect(unpack(await pool.decode(raw, "gzip", machineId)).rows.count).toBe(1);
   });
 });

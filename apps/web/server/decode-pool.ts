@@ -1,5 +1,4 @@
-import type { DecodedBatch } from "@vigil/api";
-import { type BatchDecoder, decodeBody } from "../src/server/batch-decoder";
+import { type BatchDecoder, decodeBody, type PackedBatch } from "../src/server/batch-decoder";
 import type { DecodeRequest } from "./decode-worker";
 import { ServerThread } from "./threads";
 
@@ -21,7 +20,7 @@ export class DecodePool {
       .filter((t) => t.running)
       .reduce<ServerThread | null>((a, b) => (a && a.inHand <= b.inHand ? a : b), null);
     if (!thread) return decodeBody(raw, encoding, machineId);
-    return thread.request<DecodedBatch>({ raw, encoding, machineId } satisfies DecodeRequest);
+    return thread.request<PackedBatch>({ raw, encoding, machineId } satisfies DecodeRequest);
   };
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // A thread that gunzips, parses and checks event batches for decode-pool.ts.
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
-import { decodeBody } from "../src/server/batch-decoder";
+import { decodeBody, pack } from "../src/server/batch-decoder";
 import { log } from "../src/server/log";
 import { answerRequests } from "./threads";
 
@@ -18,10 +18,6 @@ try {
 export type DecodeRequest = { raw: Uint8Array; encoding: string | null; machineId: string };
 
 answerRequests(({ raw, encoding, machineId }: DecodeRequest) => {
-  const batch = decodeBody(raw, encoding, machineId);
-  // The row arrays move to the writer's thread without a copy.
-  return {
-    value: batch,
-    transfer: [batch.rows.numbers.buffer as ArrayBuffer, batch.rows.bigints.buffer as ArrayBuffer],
-  };
+  const batch = pack(decodeBody(raw, encoding, machineId));
+  return { value: batch, transfer: [batch.packed.buffer as ArrayBuffer] };
 });

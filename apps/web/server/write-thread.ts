@@ -1,10 +1,11 @@
-import type { AuthenticatedAgent, DecodedBatch, Heartbeat, IngestResult } from "@vigil/api";
+import type { AuthenticatedAgent, Heartbeat, IngestResult } from "@vigil/api";
 import type { Store } from "@vigil/db";
+import type { IncomingBatch } from "../src/server/batch-decoder";
 import type { Writer } from "../src/server/writing";
 import { ServerThread, type ThreadReply } from "./threads";
 
 export type WriteRequest =
-  | { events: { agent: AuthenticatedAgent; batch: DecodedBatch }; heartbeat?: undefined }
+  | { events: { agent: AuthenticatedAgent; batch: IncomingBatch }; heartbeat?: undefined }
   | { events?: undefined; heartbeat: { agent: AuthenticatedAgent; beat: Heartbeat } };
 /** What the thread answers: the write's result, and how many events the store holds then. */
 export type Written<T> = { result: T; stored: number };
@@ -26,9 +27,11 @@ export class WriteThread implements Writer {
     this.thread = new ServerThread("write-worker.ts", "storing this request", counted);
   }
 
-  writeEvents(agent: AuthenticatedAgent, batch: DecodedBatch): Promise<IngestResult> {
-    const { numbers, bigints } = batch.rows;
-    return this.write({ events: { agent, batch } }, [numbers.buffer, bigints.buffer]);
+  writeEvents(agent: AuthenticatedAgent, batch: IncomingBatch): Promise<IngestResult> {
+    // what a batch holds in bytes moves to the writer's thread without a copy
+    const bytes =
+      "packed" in batch ? [batch.packed.buffer] : [batch.rows.numbers.buffer, batch.rows.bigints.buffer];
+    return this.write({ events: { agent, batch } }, bytes);
   }
 
   recordHeartbeat(agent: AuthenticatedAgent, beat: Heartbeat): Promise<void> {

@@ -1,7 +1,6 @@
 import {
   type AuthenticatedAgent,
   checkHostHealth,
-  type DecodedBatch,
   type Heartbeat,
   Ingest,
   type IngestResult,
@@ -11,6 +10,7 @@ import {
 } from "@vigil/api";
 import { pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
 import { env } from "../env";
+import { type IncomingBatch, unpack } from "./batch-decoder";
 import { log } from "./log";
 import { WriteTurns } from "./write-turns";
 
@@ -19,7 +19,7 @@ import { WriteTurns } from "./write-turns";
  * (which deletes events, and programs and files no event names any more, whose ids the writer keeps in memory).
  */
 export type Writer = {
-  writeEvents(agent: AuthenticatedAgent, batch: DecodedBatch): Promise<IngestResult>;
+  writeEvents(agent: AuthenticatedAgent, batch: IncomingBatch): Promise<IngestResult>;
   recordHeartbeat(agent: AuthenticatedAgent, beat: Heartbeat): Promise<void>;
   /** How many events the store holds. */
   storedEvents(): number;
@@ -97,7 +97,7 @@ export function startWriting(store: Store, groupMs: number): Writer {
       });
   }, RETENTION_EVERY_MS).unref();
   return {
-    writeEvents: (agent, batch) => writes.run(() => ingest.writeIn(agent, batch)),
+    writeEvents: (agent, batch) => writes.run(() => ingest.writeIn(agent, unpack(batch))),
     recordHeartbeat: (agent, beat) => writes.run(() => recordHeartbeat(store, agent, beat)),
     storedEvents: () => ingest.storedEvents,
   };

@@ -1,5 +1,5 @@
 import { authenticateAgent, bearer, retryLater } from "@vigil/api";
-import { batchDecoder } from "@/server/batch-decoder";
+import { batchDecoder, eventCount } from "@/server/batch-decoder";
 import { errorResponse, json, readBody } from "@/server/http";
 import { ingestMetrics } from "@/server/ingest-metrics";
 import { BodyLimiter, MAX_BATCH_BYTES, WriteBacklog } from "@/server/load";
@@ -22,7 +22,7 @@ export async function POST(request: Request): Promise<Response> {
     const encoding = request.headers.get("content-encoding");
     const result = await bodies.read(size, async () => {
       const batch = await batchDecoder()(await readBody(request, MAX_BATCH_BYTES), encoding, agent.machineId);
-      return backlog.write(batch.rows.count, () => writer.writeEvents(agent, batch));
+      return backlog.write(eventCount(batch), () => writer.writeEvents(agent, batch));
     });
     metrics.stored(result, (performance.now() - started) / 1000);
     return json(200, result);
