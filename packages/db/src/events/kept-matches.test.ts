@@ -2,7 +2,7 @@
 import { type VigilEvent, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openStore } from "../client";
 import { testStore } from "../test-store";
 import { type GlobOver, ProgramGlobs } from "./program-globs";
@@ -117,6 +117,16 @@ describe("the programs a glob matches, remembered", () => {
     expect(globsOf.matching("exe", "/usr/bin/python3")).toBeNull();
     const page = queryEvents(store.store.sqlite, { exe: "/usr/bin/python3" }, { order: "asc", limit: 10 });
     expect(page.events.map((e) => e.id)).toEqual(ids);
+    // Remembered as too many: asked again after more programs arrived, it scans nothing.
+    exec("/usr/bin/python3");
+    const statement = Object.getPrototypeOf(store.store.sqlite.prepare("SELECT 1"));
+    const scans = vi.spyOn(statement, "iterate");
+    try {
+      expect(globsOf.matching("exe", "/usr/bin/python3")).toBeNull();
+      expect(scans).not.toHaveBeenCalled();
+    } finally {
+      scans.mockRestore();
+    }
   });
 
   it("filters the explorer on a parent's path with the same matches", () => {

@@ -26,6 +26,22 @@ function setup() {
 const event = (type: (typeof eventTypes)[number], changes: Record<string, unknown> = {}) =>
   vigilEventSchema.parse({ ...validEvent(type), ...changes });
 
+/** The ids of every page of `filter`, newest first, `limit` at a time, as the explorer reads them. */
+function everyPage(
+  sqlite: Parameters<typeof queryEvents>[0],
+  filter: Parameters<typeof queryEvents>[1],
+  limit: number,
+): string[] {
+  const seen: string[] = [];
+  let after: Parameters<typeof queryEvents>[2]["after"];
+  for (;;) {
+    const page = queryEvents(sqlite, filter, { order: "desc", limit, after });
+    seen.push(...page.events.map((e) => e.id));
+    if (!page.next) return seen;
+    after = page.next;
+  }
+}
+
 describe("events in SQLite", () => {
   it("reads back every event type exactly as it was written", () => {
     const { insert, all } = setup();
@@ -193,16 +209,7 @@ describe("events in SQLite", () => {
         .filter((e) => e.type === "exec" && e.process.argv[0] === word)
         .map((e) => e.id)
         .reverse();
-    const pages = (q: string, limit: number) => {
-      const seen: string[] = [];
-      let after: Parameters<typeof queryEvents>[2]["after"];
-      for (;;) {
-        const page = queryEvents(store.sqlite, { q }, { order: "desc", limit, after });
-        seen.push(...page.events.map((e) => e.id));
-        if (!page.next) return seen;
-        after = page.next;
-      }
-    };
+    const pages = (q: string, limit: number) => everyPage(store.sqlite, { q }, limit);
     for (const limit of [40, 500]) {
       expect(pages("alpha", limit)).toEqual(newestFirst("alpha"));
       expect(pages("beta", limit)).toEqual(newestFirst("beta"));
@@ -237,16 +244,8 @@ describe("events in SQLite", () => {
         .filter(keep)
         .map((e) => e.id)
         .reverse();
-    const pages = (filter: Parameters<typeof queryEvents>[1], limit: number) => {
-      const seen: string[] = [];
-      let after: Parameters<typeof queryEvents>[2]["after"];
-      for (;;) {
-        const page = queryEvents(store.sqlite, filter, { order: "desc", limit, after });
-        seen.push(...page.events.map((e) => e.id));
-        if (!page.next) return seen;
-        after = page.next;
-      }
-    };
+    const pages = (filter: Parameters<typeof queryEvents>[1], limit: number) =>
+      everyPage(store.sqlite, filter, limit);
     const dense = (e: (typeof written)[number]) => e.process.exe === "/opt/dense";
     const underSshd = (e: (typeof written)[number]) => e.parent?.exe === "/usr/sbin/sshd";
     for (const limit of [40, 500]) {

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { oncePer } from "../once-per";
+import { Recent } from "./recent";
 
 export class SearchWithoutWordsError extends Error {}
 
@@ -99,7 +100,7 @@ type Answers = { programs: Map<bigint, boolean>; files: Map<bigint, boolean> };
 /** Searches whose answers a connection keeps, and the most answers kept for one (~50 bytes each). */
 const KEPT_SEARCHES = 16;
 const KEPT_ANSWERS = 200_000;
-const keptSearches = oncePer((_: Database.Database) => new Map<string, Answers>());
+const keptSearches = oncePer((_: Database.Database) => new Recent<Answers>(KEPT_SEARCHES));
 
 /**
  * What FTS5 answered for a search, program by program and file by file, kept per connection: a program or file row
@@ -110,12 +111,10 @@ const keptSearches = oncePer((_: Database.Database) => new Map<string, Answers>(
 function answersFor(sqlite: Database.Database, phrase: string): Answers {
   if (sqlite.inTransaction) return { programs: new Map(), files: new Map() };
   const searches = keptSearches(sqlite);
-  let answers = searches.get(phrase);
-  searches.delete(phrase); // kept in least recently used order
+  let answers = searches.take(phrase);
   if (!answers || answers.programs.size + answers.files.size > KEPT_ANSWERS) {
     answers = { programs: new Map(), files: new Map() };
   }
-  searches.set(phrase, answers);
-  if (searches.size > KEPT_SEARCHES) searches.delete(searches.keys().next().value as string);
+  searches.keep(phrase, answers);
   return answers;
 }
