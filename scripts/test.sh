@@ -4,7 +4,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/prerequisites.sh
 
 step "checking Debian packages"
-debian_packages+=(chromium) # the console's browser tests (driven by playwright-core)
+debian_packages+=(chromium)         # the console's browser tests (driven by playwright-core)
+debian_packages+=(clickhouse-server) # the ClickHouse event store's tests run on a real server
 install_debian_packages
 install_npm_modules
 

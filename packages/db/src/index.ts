@@ -2,6 +2,7 @@ export * from "./backup";
 export * from "./client";
 export * from "./events/codes";
 export * from "./events/event-groups";
+export * from "./events/event-store";
 export * from "./events/process-tree";
 export * from "./events/query";
 export * from "./events/retention";

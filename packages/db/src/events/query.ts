@@ -35,7 +35,7 @@ export type EventCursor = { timeNs: bigint; seq: bigint };
 /** A page of events and, for each, when it reached the server (ms, to the second; null before that was kept). */
 export type EventPage = { events: VigilEvent[]; receivedMs: (number | null)[]; next: EventCursor | null };
 
-type Page = { limit: number; order: "asc" | "desc"; after?: EventCursor };
+export type Page = { limit: number; order: "asc" | "desc"; after?: EventCursor };
 
 type Conditions = { where: string[]; params: unknown[] };
 

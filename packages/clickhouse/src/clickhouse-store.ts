@@ -1,0 +1,271 @@
+import { Readable } from "node:stream";
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
+import {
+  type CountRange,
+  type EventCount,
+  type EventCursor,
+  type EventFilter,
+  type EventPage,
+  type EventStore,
+  type Page,
+  type Retention,
+  timeToNs,
+  typeCodes,
+  typeNames,
+} from "@vigil/db";
+import type { EventType, VigilEvent } from "@vigil/events";
+import { filterConditions } from "./conditions";
+import { int, list, str } from "./literal";
+import { eventLine } from "./rows";
+import { createSchema, type Layout, tables } from "./schema";
+import { windows } from "./windows";
+
+export type ClickHouseOptions = {
+  /** Where reads and writes go: one server, or any server of the cluster. */
+  url: string;
+  username?: string;
+  password?: string;
+  database?: string;
+  /** On a cluster: its name in the servers' `remote_servers`, and a URL of each shard (for the schema and retention). */
+  cluster?: { name: string; shardUrls: string[] };
+};
+
+/** A row of a page: its time and key (the cursor), and the columns asked for. */
+type KeyedRow = { t: string; k: string } & Record<string, string>;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * Events in ClickHouse: for fleets whose events one machine cannot hold. Any number of Vigil nodes may write and read
+ * at once; the server keeps nothing between calls but caches.
+ */
+export class ClickHouseEventStore implements EventStore {
+  readonly engine = "clickhouse";
+  private readonly client: ClickHouseClient;
+  private readonly shards: ClickHouseClient[];
+  private readonly layout: Layout;
+  private readonly t: ReturnType<typeof tables>;
+
+  private constructor(options: ClickHouseOptions) {
+    const database = options.database ?? "vigil";
+    if (!IDENTIFIER.test(database))
+      throw new Error(`database name ${JSON.stringify(database)}: use letters, digits, _`);
+    const cluster = options.cluster?.name;
+    if (cluster !== undefined && !IDENTIFIER.test(cluster)) {
+      throw new Error(`cluster name ${JSON.stringify(cluster)}: use letters, digits, _`);
+    }
+    this.layout = { database, cluster };
+    this.t = tables(this.layout);
+    const connect = (url: string) =>
+      createClient({
+        url,
+        username: options.username,
+        password: options.password,
+        // Errors are thrown to the caller, who logs them once.
+        log: { level: ClickHouseLogLevel.OFF },
+        clickhouse_settings: { insert_distributed_sync: 1 },
+      });
+    this.client = connect(options.url);
+    this.shards = (options.cluster?.shardUrls ?? [options.url]).map(connect);
+  }
+
+  /** Connects and creates what is missing of the schema (on every shard). */
+  static async open(options: ClickHouseOptions): Promise<ClickHouseEventStore> {
+    const store = new ClickHouseEventStore(options);
+    try {
+      for (const shard of store.shards) await createSchema(shard, store.layout);
+      if (options.cluster) await createSchema(store.client, store.layout);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  /**
+   * Stores events; those already stored (a batch sent again after its answer was lost) are left out, so they are
+   * counted once. Two nodes storing the same batch at the same moment may both store it: the table merges such
+   * rows into one and every read keeps one.
+   */
+  async append(events: VigilEvent[], receivedMs: number): Promise<void> {
+    if (events.length === 0) return;
+    const stored = await this.alreadyStored(events);
+    const lines = events
+      .filter((e) => !stored.has(`${e.host.id}\0${e.id}`))
+      .map((e) => eventLine(e, receivedMs));
+    if (lines.length === 0) return;
+    const body = Readable.from([Buffer.from(`${lines.join("\n")}\n`)], { objectMode: false });
+    const { stream } = await this.client.exec({
+      query: `INSERT INTO ${this.t.events} FORMAT JSONEachRow`,
+      values: body,
+    });
+    stream.resume(); // the answer is empty; read it so the connection is free again
+  }
+
+  /** `host\0id` of the events of `events` already stored: looked up by host within the batch's time span. */
+  private async alreadyStored(events: VigilEvent[]): Promise<Set<string>> {
+    const spans = new Map<string, { from: bigint; to: bigint }>();
+    for (const event of events) {
+      const ns = timeToNs(event.time);
+      const span = spans.get(event.host.id);
+      if (!span) spans.set(event.host.id, { from: ns, to: ns });
+      else if (ns < span.from) span.from = ns;
+      else if (ns > span.to) span.to = ns;
+    }
+    const where = [...spans].map(
+      ([host, { from, to }]) =>
+        `(host_id = ${str(host)} AND time_ns >= ${int(from)} AND time_ns <= ${int(to)})`,
+    );
+    const rows = await this.rows<{ host_id: string; id: string }>(
+      `SELECT host_id, id FROM ${this.t.events} WHERE ${where.join(" OR ")}`,
+    );
+    return new Set(rows.map((r) => `${r.host_id}\0${r.id}`));
+  }
+
+  async page(filter: EventFilter, page: Page): Promise<EventPage> {
+    const found = await this.pageRows(filter, page, "any(received_ms) AS received, any(event) AS json");
+    const last = found.at(-1);
+    return {
+      events: found.map((r) => JSON.parse(r.json as string) as VigilEvent),
+      receivedMs: found.map((r) => Number(r.received)),
+      next: last && found.length === page.limit ? { timeNs: BigInt(last.t), seq: BigInt(last.k) } : null,
+    };
+  }
+
+  async newestStart(filter: EventFilter, count: number): Promise<EventCursor | undefined> {
+    const keys = await this.pageRows(filter, { order: "desc", limit: count }, "");
+    const oldest = keys.at(-1);
+    if (!oldest) return undefined;
+    // The cursor is exclusive: just before the oldest of them.
+    const timeNs = BigInt(oldest.t);
+    const key = BigInt(oldest.k);
+    return key > 0n ? { timeNs, seq: key - 1n } : { timeNs: timeNs - 1n, seq: 2n ** 64n - 1n };
+  }
+
+  /**
+   * The rows of a page, with `columns` beside their time (`t`) and key (`k`). Read a time window at a time,
+   * newest (or oldest) first, each window holding about as many events as the page still needs times how rare
+   * matches have been: ClickHouse sorts what a window holds, so an unbounded query would sort every match.
+   */
+  private async pageRows(filter: EventFilter, page: Page, columns: string): Promise<KeyedRow[]> {
+    const desc = page.order === "desc";
+    const where = filterConditions(filter);
+    if (page.after) {
+      const cmp = desc ? "<" : ">";
+      const { timeNs, seq } = page.after;
+      where.push(
+        `time_ns ${cmp}= ${int(timeNs)} AND (time_ns ${cmp} ${int(timeNs)} OR key ${cmp} ${int(seq)})`,
+      );
+    }
+    const dir = desc ? "DESC" : "ASC";
+    const found: KeyedRow[] = [];
+    const startNs = page.after?.timeNs ?? (desc ? filter.untilNs : filter.sinceNs);
+    for await (const window of windows(this, filter, desc, startNs, page.limit)) {
+      const rows = await this.rows<KeyedRow>(
+        `SELECT toString(time_ns) AS t, toString(key) AS k${columns ? `, ${columns}` : ""} FROM ${this.t.events}
+         WHERE ${[...where, ...window.conditions].join(" AND ") || "1"}
+         GROUP BY time_ns, key ORDER BY time_ns ${dir}, key ${dir} LIMIT ${int(page.limit - found.length)}`,
+      );
+      found.push(...rows);
+      window.found(rows.length);
+      if (found.length === page.limit) break;
+    }
+    return found;
+  }
+
+  /** Events per minute, oldest or newest first, from `startNs` on (or all): what windows are cut from. */
+  async minuteCounts(
+    filter: EventFilter,
+    desc: boolean,
+    startNs?: bigint,
+  ): Promise<{ minute: bigint; count: number }[]> {
+    const where: string[] = [];
+    if (filter.types?.length) where.push(`type IN (${list(filter.types.map((t) => int(typeCodes[t])))})`);
+    if (startNs !== undefined) where.push(`minute ${desc ? "<=" : ">="} ${int(floorMinute(startNs))}`);
+    const rows = await this.rows<{ m: string; n: string }>(
+      `SELECT toString(minute) AS m, toString(sum(count)) AS n FROM ${this.t.counts}
+       ${where.length ? `WHERE ${where.join(" AND ")}` : ""} GROUP BY minute ORDER BY minute ${desc ? "DESC" : "ASC"}`,
+    );
+    return rows.map((r) => ({ minute: BigInt(r.m), count: Number(r.n) }));
+  }
+
+  async counts({ fromMinute, toMinute, bucketMinutes }: CountRange): Promise<EventCount[]> {
+    const unit = bucketMinutes % 60 === 0 ? 60 : 1;
+    const per = bucketMinutes / unit;
+    const from = Math.floor(fromMinute / unit) * unit;
+    const to = (Math.floor(toMinute / unit) + 1) * unit;
+    const rows = await this.rows<{ bucket: string; host_id: string; type: number; n: string }>(
+      `SELECT toString(intDiv(intDiv(minute, ${int(unit)}), ${int(per)}) * ${int(bucketMinutes)}) AS bucket, host_id,
+         type, toString(sum(count)) AS n
+       FROM ${this.t.counts} WHERE minute >= ${int(from)} AND minute < ${int(to)} GROUP BY bucket, host_id, type`,
+    );
+    return rows.map((r) => ({
+      bucketMinute: Number(r.bucket),
+      host: r.host_id,
+      type: typeNames[r.type] as EventType,
+      count: Number(r.n),
+    }));
+  }
+
+  async topExecutables({ fromMinute, toMinute }: CountRange, limit: number) {
+    const rows = await this.rows<{ exe: string; n: string }>(
+      `SELECT exe, toString(sum(count)) AS n FROM ${this.t.execs}
+       WHERE hour >= ${int(Math.floor(fromMinute / 60))} AND hour <= ${int(Math.floor(toMinute / 60))}
+       GROUP BY exe ORDER BY sum(count) DESC, exe LIMIT ${int(limit)}`,
+    );
+    return rows.map((r) => ({ exe: r.exe, count: Number(r.n) }));
+  }
+
+  /**
+   * Drops whole days, on every shard: those entirely older than the age limit, then the oldest while the rest
+   * still holds `maxEvents`. So up to a day more than the limits may be kept; nothing newer than them goes.
+   */
+  async prune(retention: Retention, nowMs: number): Promise<number> {
+    const cutoffDay = Math.floor((nowMs - retention.maxAgeMs) / DAY_MS);
+    const days = await this.rows<{ day: number; n: string }>(
+      `SELECT day, toString(sum(count)) AS n FROM ${this.t.counts} GROUP BY day ORDER BY day`,
+    );
+    let left = days.reduce((sum, d) => sum + Number(d.n), 0);
+    const drop: number[] = [];
+    let deleted = 0;
+    for (const { day, n } of days) {
+      if (day >= cutoffDay && left - Number(n) < retention.maxEvents) break;
+      drop.push(day);
+      left -= Number(n);
+      deleted += Number(n);
+    }
+    for (const shard of this.shards) {
+      for (const table of [this.t.eventsLocal, this.t.countsLocal, this.t.execsLocal]) {
+        const [database, name] = table.split(".") as [string, string];
+        const present = await rowsOf<{ partition: string }>(
+          shard,
+          `SELECT DISTINCT partition FROM system.parts
+           WHERE active AND database = ${str(database)} AND table = ${str(name)}`,
+        );
+        for (const { partition } of present) {
+          if (drop.includes(Number(partition))) {
+            await shard.command({ query: `ALTER TABLE ${table} DROP PARTITION ${int(Number(partition))}` });
+          }
+        }
+      }
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.client, ...this.shards].map((c) => c.close()));
+  }
+
+  rows<T>(query: string): Promise<T[]> {
+    return rowsOf<T>(this.client, query);
+  }
+}
+
+async function rowsOf<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  const result = await client.query({ query, format: "JSONEachRow" });
+  return (await result.json()) as T[];
+}
+
+const floorMinute = (ns: bigint) =>
+  ns >= 0n ? ns / 60_000_000_000n : -((-ns + 59_999_999_999n) / 60_000_000_000n);

@@ -1,0 +1,87 @@
+import type { ClickHouseClient } from "@clickhouse/client";
+
+/**
+ * Where the tables are: a database and, on a cluster, the cluster's name in the servers' `remote_servers`. On a
+ * cluster each shard holds `*_local` tables and the names without `_local` are Distributed tables over them;
+ * on one server the names without `_local` are the tables themselves.
+ */
+export type Layout = { database: string; cluster?: string };
+
+export const tables = (layout: Layout) => {
+  const local = (name: string) => `${layout.database}.${name}${layout.cluster ? "_local" : ""}`;
+  return {
+    events: `${layout.database}.events`,
+    eventsLocal: local("events"),
+    counts: `${layout.database}.event_counts`,
+    countsLocal: local("event_counts"),
+    execs: `${layout.database}.exec_counts`,
+    execsLocal: local("exec_counts"),
+  };
+};
+
+/**
+ * The statements that create the schema on one server (each shard of a cluster runs them all). Only what the
+ * oldest server we support has (Debian's 18.16): no DateTime64 (times are Int64 nanoseconds), no TTL (retention
+ * drops whole days, the partitions), no data-skipping indexes.
+ *
+ * - `events`: one row per event, its JSON whole (`event`) beside the columns filters read. Sorted by time, which
+ *   the explorer reads; partitioned by day, which retention drops. ReplacingMergeTree keyed by (time, key), key
+ *   being a hash of the host and the event id: a retried batch stored twice is merged back into one, and every
+ *   read keeps one row per key meanwhile (LIMIT 1 BY).
+ * - `event_counts`, `exec_counts`: what the dashboard and the explorer's time windows read, summed as events
+ *   arrive by materialized views: per minute, host and type; per hour and executable.
+ */
+export function schemaStatements(layout: Layout): string[] {
+  const t = tables(layout);
+  const statements = [
+    `CREATE DATABASE IF NOT EXISTS ${layout.database}`,
+    `CREATE TABLE IF NOT EXISTS ${t.eventsLocal} (
+      day Int32,
+      minute Int64,
+      time_ns Int64,
+      host_id String,
+      id String,
+      key UInt64 MATERIALIZED sipHash64(host_id, id),
+      received_ms UInt64,
+      host_name String,
+      type UInt8,
+      sensor UInt8,
+      verdict UInt8,
+      pid UInt32,
+      ppid UInt32,
+      uid UInt32,
+      parent_pid Int64,
+      exe String,
+      filename String,
+      parent_exe String,
+      words String,
+      file_words String,
+      event String
+    ) ENGINE = ReplacingMergeTree PARTITION BY day ORDER BY (time_ns, key)`,
+    `CREATE TABLE IF NOT EXISTS ${t.countsLocal} (day Int32, minute Int64, host_id String, type UInt8, count UInt64)
+      ENGINE = SummingMergeTree PARTITION BY day ORDER BY (minute, host_id, type)`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.countsLocal}_mv TO ${t.countsLocal} AS
+      SELECT day, minute, host_id, type, count() AS count FROM ${t.eventsLocal} GROUP BY day, minute, host_id, type`,
+    `CREATE TABLE IF NOT EXISTS ${t.execsLocal} (day Int32, hour Int64, exe String, count UInt64)
+      ENGINE = SummingMergeTree PARTITION BY day ORDER BY (hour, exe)`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.execsLocal}_mv TO ${t.execsLocal} AS
+      SELECT day, intDiv(minute - if(minute < 0, 59, 0), 60) AS hour, exe, count() AS count
+      FROM ${t.eventsLocal} WHERE type = 0 GROUP BY day, hour, exe`,
+  ];
+  if (layout.cluster) {
+    const distributed = (name: string, local: string, shardBy: string) =>
+      `CREATE TABLE IF NOT EXISTS ${name} AS ${local}
+        ENGINE = Distributed(${layout.cluster}, ${layout.database}, ${local.split(".")[1]}, ${shardBy})`;
+    // A retried event lands on the shard that has it, where it is merged away.
+    statements.push(
+      distributed(t.events, t.eventsLocal, "sipHash64(host_id, id)"),
+      distributed(t.counts, t.countsLocal, "rand()"),
+      distributed(t.execs, t.execsLocal, "rand()"),
+    );
+  }
+  return statements;
+}
+
+export async function createSchema(client: ClickHouseClient, layout: Layout): Promise<void> {
+  for (const query of schemaStatements(layout)) await client.command({ query });
+}

@@ -1,0 +1,143 @@
+import type { EventType, VigilEvent } from "@vigil/events";
+import type { Store } from "../client";
+import { typeNames } from "./codes";
+import {
+  type EventCursor,
+  type EventFilter,
+  type EventPage,
+  newestStart,
+  type Page,
+  queryEvents,
+} from "./query";
+import type { Retention } from "./retention";
+import { pruneEvents } from "./retention";
+import { pruneRollups, Rollups } from "./rollups";
+import { buildRows } from "./rows";
+import { EventWriter } from "./writer";
+
+/** A range of whole minutes since the epoch (both included), counted in buckets of `bucketMinutes`. */
+export type CountRange = { fromMinute: number; toMinute: number; bucketMinutes: number };
+
+/** Events of one host and type in one bucket (its first minute since the epoch). */
+export type EventCount = { bucketMinute: number; host: string; type: EventType; count: number };
+
+/**
+ * Where events are kept and read back: the one boundary the console, the API and the back-test use for events, so
+ * one engine can take over from another. SQLite is the embedded default; ClickHouse (packages/clickhouse) holds
+ * fleets one machine cannot. The contract both keep is `describeEventStore` (store-contract.ts).
+ */
+export interface EventStore {
+  readonly engine: "sqlite" | "clickhouse";
+  /** Stores validated events of hosts that exist; `receivedMs` is when they reached the server. */
+  append(events: VigilEvent[], receivedMs: number): Promise<void>;
+  /** A page in time order, keyset-paginated (see queryEvents). */
+  page(filter: EventFilter, page: Page): Promise<EventPage>;
+  /** Where the newest `count` matching events begin, to read them oldest first. */
+  newestStart(filter: EventFilter, count: number): Promise<EventCursor | undefined>;
+  /**
+   * Events per bucket, host and type. Ranges of buckets that are whole hours are counted by the hour (minute
+   * counts are kept two days), others by the minute.
+   */
+  counts(range: CountRange): Promise<EventCount[]>;
+  /** The executables run most often in the hours that `range` touches (exec events). */
+  topExecutables(range: CountRange, limit: number): Promise<{ exe: string; count: number }[]>;
+  /** Deletes what retention no longer keeps; returns how many events went. */
+  prune(retention: Retention, nowMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The events and their rollups in the server's SQLite database (query.ts, writer.ts, rollups.ts). Agents' batches
+ * take the ingest service's path, which adds stream numbers and alerts in the same transaction.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly engine = "sqlite";
+  private readonly writer: EventWriter;
+  private readonly rollups: Rollups;
+
+  constructor(private readonly store: Store) {
+    this.writer = new EventWriter(store.sqlite);
+    this.rollups = new Rollups(store.sqlite);
+  }
+
+  async append(events: VigilEvent[], receivedMs: number): Promise<void> {
+    const hostIds = this.store.sqlite.prepare("SELECT id FROM hosts WHERE machine_id = ?").pluck();
+    const byHost = new Map<string, VigilEvent[]>();
+    for (const event of events) {
+      const ofHost = byHost.get(event.host.id) ?? [];
+      if (ofHost.push(event) === 1) byHost.set(event.host.id, ofHost);
+    }
+    try {
+      this.store.sqlite.transaction(() => {
+        for (const [machineId, ofHost] of byHost) {
+          const hostId = hostIds.get(machineId) as number | undefined;
+          if (hostId === undefined) throw new Error(`no host ${JSON.stringify(machineId)}: enroll it first`);
+          const rows = buildRows(ofHost);
+          this.rollups.countRows(hostId, rows, this.writer.write(hostId, rows, 0, receivedMs));
+        }
+        this.rollups.flush();
+      })();
+    } catch (error) {
+      this.rollups.discard();
+      this.writer.forgetIds();
+      throw error;
+    }
+  }
+
+  async page(filter: EventFilter, page: Page): Promise<EventPage> {
+    return queryEvents(this.store.sqlite, filter, page);
+  }
+
+  async newestStart(filter: EventFilter, count: number): Promise<EventCursor | undefined> {
+    return newestStart(this.store.sqlite, filter, count);
+  }
+
+  async counts({ fromMinute, toMinute, bucketMinutes }: CountRange): Promise<EventCount[]> {
+    const unit =
+      bucketMinutes % 60 === 0
+        ? { table: "event_rollups_hourly", column: "hour", minutes: 60 }
+        : {
+            table: "event_rollups",
+            column: "minute",
+            minutes: 1,
+          };
+    const per = bucketMinutes / unit.minutes;
+    // Sizes and names are ours, written into the SQL: a bound number would be a REAL and not divide evenly.
+    const rows = this.store.sqlite
+      .prepare(
+        `SELECT (r.${unit.column} / ${per}) * ${bucketMinutes} AS bucket, h.machine_id AS host, r.type,
+           sum(r.count) AS count
+         FROM ${unit.table} r JOIN hosts h ON h.id = r.host_id
+         WHERE r.${unit.column} >= ? AND r.${unit.column} <= ? GROUP BY bucket, r.host_id, r.type`,
+      )
+      .all(Math.floor(fromMinute / unit.minutes), Math.floor(toMinute / unit.minutes)) as {
+      bucket: number;
+      host: string;
+      type: number;
+      count: number;
+    }[];
+    return rows.map((r) => ({
+      bucketMinute: r.bucket,
+      host: r.host,
+      type: typeNames[r.type] as EventType,
+      count: r.count,
+    }));
+  }
+
+  async topExecutables({ fromMinute, toMinute }: CountRange, limit: number) {
+    return this.store.sqlite
+      .prepare(
+        `SELECT exe, sum(count) AS count FROM exec_rollups WHERE hour >= ? AND hour <= ?
+         GROUP BY exe ORDER BY count DESC, exe LIMIT ?`,
+      )
+      .all(Math.floor(fromMinute / 60), Math.floor(toMinute / 60), limit) as { exe: string; count: number }[];
+  }
+
+  async prune(retention: Retention, nowMs: number): Promise<number> {
+    const deleted = await pruneEvents(this.store.sqlite, retention, nowMs);
+    pruneRollups(this.store.sqlite, nowMs - retention.maxAgeMs, nowMs);
+    return deleted;
+  }
+
+  async close(): Promise<void> {}
+}
