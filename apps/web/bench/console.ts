@@ -12,7 +12,14 @@ import {
   sessionUser,
   signIn,
 } from "@vigil/api";
-import { EventWriter, hosts as hostsTable, openStore, queryEvents, Rollups } from "@vigil/db";
+import {
+  EventWriter,
+  hosts as hostsTable,
+  openStore,
+  queryEvents,
+  Rollups,
+  SqliteEventStore,
+} from "@vigil/db";
 import { PolicyMatcher, parsePolicy } from "@vigil/policy";
 import { freePort, repoRoot, startServer } from "../test/processes";
 import { consoleEvent } from "./console-events";
@@ -80,6 +87,7 @@ const throttle = new SignInThrottle();
 const { cookie } = await signIn(store, throttle, { name: "bench", password, source: null });
 const caller = createCaller({
   store,
+  events: new SqliteEventStore(store),
   actor: sessionUser(store, cookie),
   source: null,
   throttle,

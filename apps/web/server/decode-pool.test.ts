@@ -28,7 +28,7 @@ describe("DecodePool", () => {
     const threaded = unpack(packed);
     const here = decodeBody(raw, "gzip", machineId);
     expect(threaded).toEqual(here);
-    expect(threaded.rows.count).toBe(eventTypes.length);
+    expect(eventCount(threaded)).toBe(eventTypes.length);
     expect(threaded.rejected).toEqual([{ index: eventTypes.length, reason: expect.stringContaining("id") }]);
   });
 
@@ -69,6 +69,6 @@ describe("DecodePool", () => {
       status: 503,
       message: expect.stringContaining("retry later"),
     });
-    expect(unpack(await pool.decode(raw, "gzip", machineId)).rows.count).toBe(1);
+    expect(eventCount(unpack(await pool.decode(raw, "gzip", machineId)))).toBe(1);
   });
 });

@@ -29,7 +29,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2);
 }
 // This copy of the server state is the one every route uses, Next's bundled ones included: made before them.
-if (env.VIGIL_WRITE_THREAD) installWriter((store) => new WriteThread(store));
+// A thread of its own for SQLite's writes; other event stores are written to over the network, from this thread.
+if (env.VIGIL_WRITE_THREAD && env.VIGIL_EVENT_STORE === "sqlite")
+  installWriter((store) => new WriteThread(store));
 vigil();
 if (env.VIGIL_DECODE_THREADS > 0) installBatchDecoder(new DecodePool(env.VIGIL_DECODE_THREADS).decode);
 const app = next({ dev: false, dir: join(import.meta.dirname, ".."), hostname: values.hostname, port });

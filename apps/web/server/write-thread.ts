@@ -30,7 +30,11 @@ export class WriteThread implements Writer {
   writeEvents(agent: AuthenticatedAgent, batch: IncomingBatch): Promise<IngestResult> {
     // what a batch holds in bytes moves to the writer's thread without a copy
     const bytes =
-      "packed" in batch ? [batch.packed.buffer] : [batch.rows.numbers.buffer, batch.rows.bigints.buffer];
+      "packed" in batch
+        ? [batch.packed.buffer]
+        : "rows" in batch
+          ? [batch.rows.numbers.buffer, batch.rows.bigints.buffer]
+          : [];
     return this.write({ events: { agent, batch } }, bytes);
   }
 

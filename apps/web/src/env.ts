@@ -23,6 +23,20 @@ const schema = z.object({
   /** PEM certificate (chain) and key: the console and agent API are served over HTTPS with them. */
   VIGIL_TLS_CERT: z.string().min(1).optional(),
   VIGIL_TLS_KEY: z.string().min(1).optional(),
+  /** Where events are kept: the server's SQLite database (no set-up), or a ClickHouse server or cluster. */
+  VIGIL_EVENT_STORE: z.enum(["sqlite", "clickhouse"]).default("sqlite"),
+  /** ClickHouse's HTTP interface (a server, or one of the cluster's, or a proxy in front of them). */
+  VIGIL_CLICKHOUSE_URL: z.url().optional(),
+  VIGIL_CLICKHOUSE_USER: z.string().min(1).optional(),
+  VIGIL_CLICKHOUSE_PASSWORD: z.string().optional(),
+  VIGIL_CLICKHOUSE_DATABASE: z.string().min(1).default("vigil"),
+  /** On a cluster: its name in the servers' remote_servers, and the HTTP URL of each shard (comma-separated). */
+  VIGIL_CLICKHOUSE_CLUSTER: z.string().min(1).optional(),
+  VIGIL_CLICKHOUSE_SHARDS: z
+    .string()
+    .optional()
+    .transform((list) => list?.split(",").map((url) => url.trim()))
+    .pipe(z.array(z.url()).min(1).optional()),
   /** 1: agents' batches and heartbeats are stored by a thread of their own; 0: by the main thread. */
   VIGIL_WRITE_THREAD: z
     .enum(["0", "1"])
@@ -35,7 +49,18 @@ function load() {
   if (!parsed.success) {
     throw new Error(`bad environment for the Vigil server: ${describeIssues(parsed.error, "(environment)")}`);
   }
-  return parsed.data;
+  const env = parsed.data;
+  if (env.VIGIL_EVENT_STORE === "clickhouse" && !env.VIGIL_CLICKHOUSE_URL) {
+    throw new Error(
+      "bad environment for the Vigil server: VIGIL_EVENT_STORE=clickhouse needs VIGIL_CLICKHOUSE_URL (e.g. http://clickhouse:8123)",
+    );
+  }
+  if (!env.VIGIL_CLICKHOUSE_CLUSTER !== !env.VIGIL_CLICKHOUSE_SHARDS) {
+    throw new Error(
+      "bad environment for the Vigil server: set both VIGIL_CLICKHOUSE_CLUSTER and VIGIL_CLICKHOUSE_SHARDS (a cluster), or neither",
+    );
+  }
+  return env;
 }
 
 export const env = load();

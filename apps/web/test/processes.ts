@@ -80,10 +80,14 @@ export class Running {
 }
 
 /** The real server (bin/vigil-server, built by `npm test`'s build step) on a loopback port. */
-export async function startServer(dir: string, port: number): Promise<Running> {
+export async function startServer(
+  dir: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<Running> {
   const child = spawn(join(webDir, "bin", "vigil-server"), ["-p", String(port), "-H", "127.0.0.1"], {
     cwd: webDir,
-    env: { ...process.env, VIGIL_DATA_DIR: dir, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, VIGIL_DATA_DIR: dir, NEXT_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const server = new Running(child);

@@ -19,6 +19,7 @@ export * from "./services/heartbeat";
 export * from "./services/host-alerts";
 export type { HostDetail } from "./services/host-detail";
 export * from "./services/ingest";
+export * from "./services/ingest-elsewhere";
 export * from "./services/policies";
 export * from "./services/policy-bundle";
 export * from "./services/sessions";

@@ -1,4 +1,4 @@
-import type { Role } from "@vigil/db";
+import { type Role, SqliteEventStore } from "@vigil/db";
 import { testStore } from "@vigil/db/test-store";
 import { SignInThrottle } from "./services/sign-in-throttle";
 import type { Actor, Context } from "./trpc/context";
@@ -17,6 +17,7 @@ export function testContext(actor: Actor | null, source: string | null = "192.0.
   const { store, hostId, cleanup } = testStore();
   const context: Context = {
     store,
+    events: new SqliteEventStore(store),
     actor,
     source,
     throttle: new SignInThrottle(),

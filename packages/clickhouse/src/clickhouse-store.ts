@@ -6,6 +6,7 @@ import {
   type EventCursor,
   type EventFilter,
   type EventPage,
+  type EventRef,
   type EventStore,
   type Page,
   type Retention,
@@ -16,7 +17,7 @@ import {
 import type { EventType, VigilEvent } from "@vigil/events";
 import { filterConditions } from "./conditions";
 import { int, list, str } from "./literal";
-import { eventLine } from "./rows";
+import { eventKey, eventLine } from "./rows";
 import { createSchema, type Layout, tables } from "./schema";
 import { windows } from "./windows";
 
@@ -46,6 +47,7 @@ export class ClickHouseEventStore implements EventStore {
   private readonly shards: ClickHouseClient[];
   private readonly layout: Layout;
   private readonly t: ReturnType<typeof tables>;
+  private readonly url: string;
 
   private constructor(options: ClickHouseOptions) {
     const database = options.database ?? "vigil";
@@ -66,16 +68,22 @@ export class ClickHouseEventStore implements EventStore {
         log: { level: ClickHouseLogLevel.OFF },
         clickhouse_settings: { insert_distributed_sync: 1 },
       });
+    const { origin, pathname } = new URL(options.url);
+    this.url = `${origin}${pathname === "/" ? "" : pathname}`; // as errors name it: without credentials
     this.client = connect(options.url);
     this.shards = (options.cluster?.shardUrls ?? [options.url]).map(connect);
   }
 
-  /** Connects and creates what is missing of the schema (on every shard). */
+  /** A store whose schema is made (what is missing of it, on every shard) before its first use. */
+  static connect(options: ClickHouseOptions): ClickHouseEventStore {
+    return new ClickHouseEventStore(options);
+  }
+
+  /** Connects and makes the schema now: a server that cannot be reached is an error here. */
   static async open(options: ClickHouseOptions): Promise<ClickHouseEventStore> {
     const store = new ClickHouseEventStore(options);
     try {
-      for (const shard of store.shards) await createSchema(shard, store.layout);
-      if (options.cluster) await createSchema(store.client, store.layout);
+      await store.ready();
     } catch (error) {
       await store.close();
       throw error;
@@ -83,24 +91,56 @@ export class ClickHouseEventStore implements EventStore {
     return store;
   }
 
+  private schema: Promise<void> | null = null;
+
+  /** The schema, made once; after a failure (the server was down) the next call tries again. */
+  private ready(): Promise<void> {
+    this.schema ??= (async () => {
+      try {
+        for (const shard of this.shards) await createSchema(shard, this.layout);
+        if (this.layout.cluster) await createSchema(this.client, this.layout);
+      } catch (error) {
+        this.schema = null;
+        throw new Error(`ClickHouse at ${this.url}: ${(error as Error).message}`, { cause: error });
+      }
+    })();
+    return this.schema;
+  }
+
   /**
    * Stores events; those already stored (a batch sent again after its answer was lost) are left out, so they are
    * counted once. Two nodes storing the same batch at the same moment may both store it: the table merges such
    * rows into one and every read keeps one.
    */
-  async append(events: VigilEvent[], receivedMs: number): Promise<void> {
-    if (events.length === 0) return;
+  async append(events: VigilEvent[], receivedMs: number): Promise<EventRef[]> {
+    const refs = events.map((e) => ({ timeNs: timeToNs(e.time), seq: eventKey(e.host.id, e.id) }));
+    if (events.length === 0) return refs;
     const stored = await this.alreadyStored(events);
     const lines = events
       .filter((e) => !stored.has(`${e.host.id}\0${e.id}`))
       .map((e) => eventLine(e, receivedMs));
-    if (lines.length === 0) return;
+    if (lines.length === 0) return refs;
+    await this.ready();
     const body = Readable.from([Buffer.from(`${lines.join("\n")}\n`)], { objectMode: false });
     const { stream } = await this.client.exec({
       query: `INSERT INTO ${this.t.events} FORMAT JSONEachRow`,
       values: body,
     });
     stream.resume(); // the answer is empty; read it so the connection is free again
+    return refs;
+  }
+
+  async byRef(refs: EventRef[]): Promise<{ ref: EventRef; event: VigilEvent }[]> {
+    if (refs.length === 0) return [];
+    const wanted = refs.map((r) => `(${int(r.timeNs)}, ${int(r.seq)})`);
+    const rows = await this.rows<{ t: string; k: string; json: string }>(
+      `SELECT toString(time_ns) AS t, toString(key) AS k, any(event) AS json FROM ${this.t.events}
+       WHERE (time_ns, key) IN (${wanted.join(", ")}) GROUP BY time_ns, key ORDER BY time_ns DESC, key DESC`,
+    );
+    return rows.map((r) => ({
+      ref: { timeNs: BigInt(r.t), seq: BigInt(r.k) },
+      event: JSON.parse(r.json) as VigilEvent,
+    }));
   }
 
   /** `host\0id` of the events of `events` already stored: looked up by host within the batch's time span. */
@@ -217,11 +257,17 @@ export class ClickHouseEventStore implements EventStore {
     return rows.map((r) => ({ exe: r.exe, count: Number(r.n) }));
   }
 
+  async stored(): Promise<number> {
+    const [row] = await this.rows<{ n: string }>(`SELECT toString(sum(count)) AS n FROM ${this.t.counts}`);
+    return Number(row?.n ?? 0);
+  }
+
   /**
    * Drops whole days, on every shard: those entirely older than the age limit, then the oldest while the rest
    * still holds `maxEvents`. So up to a day more than the limits may be kept; nothing newer than them goes.
    */
   async prune(retention: Retention, nowMs: number): Promise<number> {
+    await this.ready();
     const cutoffDay = Math.floor((nowMs - retention.maxAgeMs) / DAY_MS);
     const days = await this.rows<{ day: number; n: string }>(
       `SELECT day, toString(sum(count)) AS n FROM ${this.t.counts} GROUP BY day ORDER BY day`,
@@ -257,7 +303,8 @@ export class ClickHouseEventStore implements EventStore {
     await Promise.all([this.client, ...this.shards].map((c) => c.close()));
   }
 
-  rows<T>(query: string): Promise<T[]> {
+  async rows<T>(query: string): Promise<T[]> {
+    await this.ready();
     return rowsOf<T>(this.client, query);
   }
 }

@@ -26,8 +26,8 @@ export const tables = (layout: Layout) => {
  *
  * - `events`: one row per event, its JSON whole (`event`) beside the columns filters read. Sorted by time, which
  *   the explorer reads; partitioned by day, which retention drops. ReplacingMergeTree keyed by (time, key), key
- *   being a hash of the host and the event id: a retried batch stored twice is merged back into one, and every
- *   read keeps one row per key meanwhile (LIMIT 1 BY).
+ *   being a hash of the host and the event id (rows.ts): a retried batch stored twice is merged back into one, and
+ *   every read keeps one row per key meanwhile (GROUP BY).
  * - `event_counts`, `exec_counts`: what the dashboard and the explorer's time windows read, summed as events
  *   arrive by materialized views: per minute, host and type; per hour and executable.
  */
@@ -41,7 +41,7 @@ export function schemaStatements(layout: Layout): string[] {
       time_ns Int64,
       host_id String,
       id String,
-      key UInt64 MATERIALIZED sipHash64(host_id, id),
+      key UInt64,
       received_ms UInt64,
       host_name String,
       type UInt8,
@@ -74,7 +74,7 @@ export function schemaStatements(layout: Layout): string[] {
         ENGINE = Distributed(${layout.cluster}, ${layout.database}, ${local.split(".")[1]}, ${shardBy})`;
     // A retried event lands on the shard that has it, where it is merged away.
     statements.push(
-      distributed(t.events, t.eventsLocal, "sipHash64(host_id, id)"),
+      distributed(t.events, t.eventsLocal, "key"),
       distributed(t.counts, t.countsLocal, "rand()"),
       distributed(t.execs, t.execsLocal, "rand()"),
     );

@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { validEvent } from "@vigil/events/fixtures";
 import { describe, expect, it } from "vitest";
-import { decodeBody } from "./batch-decoder";
+import { decodeBody, eventCount } from "./batch-decoder";
 
 const machineId = (validEvent("exec").host as { id: string }).id;
 const gzipped = (text: string) => new Uint8Array(gzipSync(text));
@@ -22,7 +22,7 @@ describe("decodeBody", () => {
         reason: "process.comm: not valid Unicode: a lone surrogate (\\uD800-\\uDFFF) cannot be stored",
       },
     ]);
-    expect(batch.rows.count).toBe(1);
+    expect(eventCount(batch)).toBe(1);
   });
 
   it("keeps escaped characters that are whole: a pair, a control character", () => {
@@ -35,6 +35,6 @@ describe("decodeBody", () => {
     expect(text).toContain("\\ud83d\\ude00");
     const batch = decodeBody(gzipped(text), "gzip", machineId);
     expect(batch.rejected).toEqual([]);
-    expect(batch.rows.count).toBe(1);
+    expect(eventCount(batch)).toBe(1);
   });
 });

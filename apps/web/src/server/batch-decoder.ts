@@ -1,6 +1,7 @@
 import { deserialize, serialize } from "node:v8";
-import { type DecodedBatch, DomainError } from "@vigil/api";
-import { decodeBatch } from "@vigil/api/decode-batch";
+import { type CheckedBatch, type DecodedBatch, DomainError } from "@vigil/api";
+import { checkBatch, decodeBatch } from "@vigil/api/decode-batch";
+import { env } from "../env";
 import { bodyBytes, parseJson } from "./http";
 import { MAX_BATCH_BYTES } from "./load";
 
@@ -11,23 +12,28 @@ import { MAX_BATCH_BYTES } from "./load";
  */
 export type PackedBatch = { count: number; packed: Uint8Array };
 
-/** A batch to store: decoded on this thread, or packed by a decoding thread. */
-export type IncomingBatch = DecodedBatch | PackedBatch;
+/** A batch decoded for the event store: rows for SQLite, checked events for any other. */
+export type Decoded = DecodedBatch | CheckedBatch;
 
-export const pack = (batch: DecodedBatch): PackedBatch => {
+/** A batch to store: decoded on this thread, or packed by a decoding thread. */
+export type IncomingBatch = Decoded | PackedBatch;
+
+const countOf = (batch: Decoded) => ("rows" in batch ? batch.rows.count : batch.events.length);
+
+export const pack = (batch: Decoded): PackedBatch => {
   const bytes = serialize(batch);
   // its own memory, so that it moves between threads without a copy
   const packed =
     bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.from(bytes);
-  return { count: batch.rows.count, packed };
+  return { count: countOf(batch), packed };
 };
 
-export const unpack = (batch: IncomingBatch): DecodedBatch =>
-  "packed" in batch ? (deserialize(batch.packed) as DecodedBatch) : batch;
+export const unpack = (batch: IncomingBatch): Decoded =>
+  "packed" in batch ? (deserialize(batch.packed) as Decoded) : batch;
 
 /** How many events a batch has to store. */
 export const eventCount = (batch: IncomingBatch): number =>
-  "packed" in batch ? batch.count : batch.rows.count;
+  "packed" in batch ? batch.count : countOf(batch);
 
 /** Turns an event batch's body (as received) from the agent of host `machineId` into rows to store. */
 export type BatchDecoder = (
@@ -36,10 +42,11 @@ export type BatchDecoder = (
   machineId: string,
 ) => Promise<IncomingBatch>;
 
-/** Gunzips, parses and checks a batch body on the calling thread. */
-export function decodeBody(raw: Uint8Array, encoding: string | null, machineId: string): DecodedBatch {
+/** Gunzips, parses and checks a batch body on the calling thread, for the configured event store. */
+export function decodeBody(raw: Uint8Array, encoding: string | null, machineId: string): Decoded {
   const body = bodyBytes(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), encoding, MAX_BATCH_BYTES);
-  return decodeBatch(parseJson(body), machineId, body.includes("\\u"));
+  const decode = env.VIGIL_EVENT_STORE === "sqlite" ? decodeBatch : checkBatch;
+  return decode(parseJson(body), machineId, body.includes("\\u"));
 }
 
 /** A refusal that crossed from a decoding thread, as the DomainError it was. */

@@ -1,12 +1,32 @@
 import { join } from "node:path";
 import { AlertDelivery } from "@vigil/api";
-import { openStore, type Store } from "@vigil/db";
+import { ClickHouseEventStore } from "@vigil/clickhouse";
+import { type EventStore, openStore, SqliteEventStore, type Store } from "@vigil/db";
 import { env } from "../env";
 import { log } from "./log";
-import { startWriting, type Writer } from "./writing";
+import { startWriting, startWritingElsewhere, type Writer } from "./writing";
 
-/** `writer`: the one that stores what agents send (writing.ts), on this thread or its own. */
-type Vigil = { store: Store; writer: Writer };
+/**
+ * `store`: the control plane's database; `events`: where events are kept (the same database by default);
+ * `writer`: what stores what agents send (writing.ts), on this thread or its own.
+ */
+type Vigil = { store: Store; events: EventStore; writer: Writer };
+
+/** The event store the environment names: SQLite (the server's database) or ClickHouse. */
+function eventStore(store: Store): EventStore {
+  if (env.VIGIL_EVENT_STORE === "sqlite") return new SqliteEventStore(store);
+  const shards = env.VIGIL_CLICKHOUSE_SHARDS;
+  return ClickHouseEventStore.connect({
+    url: env.VIGIL_CLICKHOUSE_URL as string,
+    username: env.VIGIL_CLICKHOUSE_USER,
+    password: env.VIGIL_CLICKHOUSE_PASSWORD,
+    database: env.VIGIL_CLICKHOUSE_DATABASE,
+    cluster:
+      env.VIGIL_CLICKHOUSE_CLUSTER && shards
+        ? { name: env.VIGIL_CLICKHOUSE_CLUSTER, shardUrls: shards }
+        : undefined,
+  });
+}
 
 const DELIVERY_EVERY_MS = 5_000;
 /** On the thread that answers requests, a group of writes holds it up at most this long. */
@@ -17,7 +37,10 @@ function start(): Vigil {
   // The writing thread checkpoints the WAL (writing.ts). Here a commit (a session, an audit entry) that found the
   // WAL past its limit would copy up to 256 MiB back to the database while every request on this thread waits.
   if (holder.vigilWriter) store.sqlite.pragma("wal_autocheckpoint = 0");
-  const writer = holder.vigilWriter?.(store) ?? startWriting(store, GROUP_MS);
+  const events = eventStore(store);
+  const writer =
+    holder.vigilWriter?.(store) ??
+    (events.engine === "sqlite" ? startWriting(store, GROUP_MS) : startWritingElsewhere(store, events));
   const delivery = new AlertDelivery(store);
   let lastDeliveryError = "";
   setInterval(() => {
@@ -33,7 +56,7 @@ function start(): Vigil {
       })
       .catch((error) => log.error({ err: error }, "alert delivery failed"));
   }, DELIVERY_EVERY_MS).unref();
-  return { store, writer };
+  return { store, events, writer };
 }
 
 // One store per process, also across Next's module reloads in development.

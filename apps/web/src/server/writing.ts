@@ -1,14 +1,17 @@
 import {
   type AuthenticatedAgent,
+  type CheckedBatch,
   checkHostHealth,
+  type DecodedBatch,
   type Heartbeat,
   Ingest,
+  IngestElsewhere,
   type IngestResult,
   pruneAlertEvents,
   recordHeartbeat,
   retentionSetting,
 } from "@vigil/api";
-import { pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
+import { type EventStore, pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
 import { env } from "../env";
 import { type IncomingBatch, unpack } from "./batch-decoder";
 import { log } from "./log";
@@ -39,6 +42,25 @@ function currentRetention(store: Store) {
   };
 }
 
+/** Batches decoded for one engine reach only that engine's writer. */
+function decodedFor<T extends "rows" | "events">(batch: IncomingBatch, form: T) {
+  const decoded = unpack(batch);
+  if (!(form in decoded))
+    throw new Error(`a batch decoded for another event store reached the ${form} writer`);
+  return decoded as T extends "rows" ? DecodedBatch : CheckedBatch;
+}
+
+/** The host health check, every 15 s, on the thread that writes. */
+function checkHostsHealth(store: Store): void {
+  setInterval(() => {
+    try {
+      checkHostHealth(store);
+    } catch (error) {
+      log.error({ err: error }, "host health check failed");
+    }
+  }, HOST_HEALTH_EVERY_MS).unref();
+}
+
 /**
  * The writer on this thread's connection: batches and heartbeats share commits of up to `groupMs` of writes
  * (write-turns.ts); retention runs every minute and the host health check every 15 s between them.
@@ -56,13 +78,7 @@ export function startWriting(store: Store, groupMs: number): Writer {
   );
   const yieldToIngest = () => new Promise<void>((resolve) => setImmediate(resolve));
   // Here, between commits, not on the thread that answers requests: there it would wait for this thread's commit.
-  setInterval(() => {
-    try {
-      checkHostHealth(store);
-    } catch (error) {
-      log.error({ err: error }, "host health check failed");
-    }
-  }, HOST_HEALTH_EVERY_MS).unref();
+  checkHostsHealth(store);
   // The console's thread leaves checkpoints to this one (vigil.ts), whose commits make them while agents send; when
   // none do, what the console wrote is copied back here.
   setInterval(() => {
@@ -97,8 +113,58 @@ export function startWriting(store: Store, groupMs: number): Writer {
       });
   }, RETENTION_EVERY_MS).unref();
   return {
-    writeEvents: (agent, batch) => writes.run(() => ingest.writeIn(agent, unpack(batch))),
+    writeEvents: (agent, batch) => writes.run(() => ingest.writeIn(agent, decodedFor(batch, "rows"))),
     recordHeartbeat: (agent, beat) => writes.run(() => recordHeartbeat(store, agent, beat)),
     storedEvents: () => ingest.storedEvents,
+  };
+}
+
+/**
+ * The writer when events are kept outside the database (ClickHouse): batches go to the event store (several at
+ * once), their alerts and heartbeats to the database. Retention drops what the event store no longer keeps, and
+ * the alerts' references to it, every minute.
+ */
+export function startWritingElsewhere(store: Store, events: EventStore): Writer {
+  const ingest = new IngestElsewhere(store, events);
+  let stored = 0;
+  const count = () =>
+    events
+      .stored()
+      .then((n) => {
+        stored = n;
+      })
+      .catch((error) => log.error({ err: error }, "counting the stored events failed"));
+  void count();
+  checkHostsHealth(store);
+  let pruning = false;
+  setInterval(() => {
+    if (pruning) return;
+    pruning = true;
+    const retention = currentRetention(store);
+    const nowMs = Date.now();
+    events
+      .prune(retention, nowMs)
+      .then(async (deleted) => {
+        // What retention keeps is whole days there: an alert keeps its events from the oldest day on.
+        const keptFromNs = BigInt(Math.floor((nowMs - retention.maxAgeMs) / DAY_MS) * DAY_MS) * 1_000_000n;
+        pruneAlertEvents(store, keptFromNs);
+        if (deleted > 0) log.info({ deleted }, "retention deleted events");
+        await count();
+      })
+      .catch((error) => log.error({ err: error }, "retention failed"))
+      .finally(() => {
+        pruning = false;
+      });
+  }, RETENTION_EVERY_MS).unref();
+  return {
+    writeEvents: async (agent, batch) => {
+      const result = await ingest.write(agent, decodedFor(batch, "events"));
+      stored += result.accepted;
+      return result;
+    },
+    recordHeartbeat: async (agent, beat) => {
+      store.sqlite.transaction(() => recordHeartbeat(store, agent, beat)).immediate();
+    },
+    storedEvents: () => stored,
   };
 }

@@ -1,8 +1,8 @@
-import { alertStatuses, eventsBySeq, users } from "@vigil/db";
+import { alertStatuses, users } from "@vigil/db";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { badRequest } from "../errors";
-import { alertEventSeqs, getAlert, listAlerts, updateAlert } from "../services/alerts";
+import { alertEventRefs, getAlert, listAlerts, updateAlert } from "../services/alerts";
 import { audit } from "../trpc/context";
 import { pageDirection, procedureFor, router } from "../trpc/init";
 
@@ -63,25 +63,24 @@ export const alertsRouter = router({
     .input(
       z.strictObject({
         id: alertId,
+        /** the last event of the previous page: its time and number, as `nextCursor` gave them */
         cursor: z
           .string()
-          .regex(/^\d{1,20}$/)
+          .regex(/^\d{1,20}:\d{1,20}$/)
           .nullish(),
         direction: pageDirection,
         limit: z.number().int().min(1).max(200).default(100),
       }),
     )
-    .query(({ ctx, input }) => {
-      const seqs = alertEventSeqs(
-        ctx.store,
-        input.id,
-        input.limit,
-        input.cursor ? BigInt(input.cursor) : undefined,
-      );
-      const found = eventsBySeq(ctx.store.sqlite, seqs);
+    .query(async ({ ctx, input }) => {
+      const [timeNs, seq] = input.cursor?.split(":").map(BigInt) ?? [];
+      const before = timeNs !== undefined && seq !== undefined ? { timeNs, seq } : undefined;
+      const refs = alertEventRefs(ctx.store, input.id, input.limit, before);
+      const found = await ctx.events.byRef(refs);
+      const last = refs.at(-1);
       return {
         events: found.map((f) => f.event),
-        nextCursor: seqs.length === input.limit ? String(seqs.at(-1)) : null,
+        nextCursor: last && refs.length === input.limit ? `${last.timeNs}:${last.seq}` : null,
       };
     }),
 });

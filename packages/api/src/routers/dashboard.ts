@@ -10,5 +10,5 @@ const ranges = Object.keys(dashboardRanges) as [
 export const dashboardRouter = router({
   summary: procedureFor("viewer")
     .input(z.strictObject({ range: z.enum(ranges).default("24h") }))
-    .query(({ ctx, input }) => dashboard(ctx.store, input.range)),
+    .query(({ ctx, input }) => dashboard(ctx.store, ctx.events, input.range)),
 });

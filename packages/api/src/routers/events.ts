@@ -1,5 +1,5 @@
 import { tracked } from "@trpc/server";
-import { apiTokens, eventsArrivedAfter, hasWords, lastSeq, queryEvents } from "@vigil/db";
+import { apiTokens, eventsArrivedAfter, hasWords, lastSeq } from "@vigil/db";
 import { eventTypes, verdicts } from "@vigil/events";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
@@ -67,10 +67,9 @@ export const eventsRouter = router({
         order: z.enum(["newest", "oldest"]).default("newest"),
       }),
     )
-    .query(({ ctx, input }) => {
+    .query(async ({ ctx, input }) => {
       const { cursor, limit, since, until, order, direction: _, ...rest } = input;
-      const page = queryEvents(
-        ctx.store.sqlite,
+      const page = await ctx.events.page(
         { ...rest, sinceNs: since, untilNs: until },
         {
           order: order === "oldest" ? "asc" : "desc",

@@ -1,4 +1,4 @@
-import { type AlertStatus, nsToTime, type Store, timeToNs } from "@vigil/db";
+import { type AlertStatus, type EventRef, nsToTime, type Store, timeToNs } from "@vigil/db";
 import type { PolicyRef, VigilEvent } from "@vigil/events";
 import { type Policy, parsePolicy } from "@vigil/policy";
 import type Database from "better-sqlite3";
@@ -29,16 +29,22 @@ export class AlertRecorder {
         "SELECT id, host_ids FROM alerts WHERE rule = ? AND status != 'resolved' ORDER BY id DESC LIMIT 1",
       )
       .safeIntegers(false);
+    // The newest match's event, host and pid replace the alert's when it is as new as any before.
     this.update = sqlite.prepare(
-      `UPDATE alerts SET count = count + 1, host_ids = ?, first_ns = min(first_ns, ?),
-         last_ns = max(last_ns, ?), last_seq = CASE WHEN ? >= last_ns THEN ? ELSE last_seq END, updated_ms = ?
-       WHERE id = ?`,
+      `UPDATE alerts SET count = count + 1, host_ids = @hosts, first_ns = min(first_ns, @timeNs),
+         last_ns = max(last_ns, @timeNs), last_seq = CASE WHEN @timeNs >= last_ns THEN @seq ELSE last_seq END,
+         last_host_id = CASE WHEN @timeNs >= last_ns THEN @host ELSE last_host_id END,
+         last_pid = CASE WHEN @timeNs >= last_ns THEN @pid ELSE last_pid END, updated_ms = @nowMs
+       WHERE id = @id`,
     );
     this.create = sqlite.prepare(
-      `INSERT INTO alerts (rule, severity, title, status, count, host_ids, first_ns, last_ns, last_seq, updated_ms)
-       VALUES (?, ?, ?, 'new', 1, ?, ?, ?, ?, ?) RETURNING id`,
+      `INSERT INTO alerts (rule, severity, title, status, count, host_ids, first_ns, last_ns, last_seq, last_host_id,
+         last_pid, updated_ms)
+       VALUES (?, ?, ?, 'new', 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     );
-    this.link = sqlite.prepare("INSERT OR IGNORE INTO alert_events (alert_id, seq) VALUES (?, ?)");
+    this.link = sqlite.prepare(
+      "INSERT OR IGNORE INTO alert_events (alert_id, seq, time_ns) VALUES (?, ?, ?)",
+    );
     this.policyText = sqlite
       .prepare(
         `SELECT v.yaml FROM policy_versions v JOIN policies p ON p.id = v.policy_id
@@ -48,35 +54,41 @@ export class AlertRecorder {
   }
 
   /**
-   * Checks one stored event (its seq and host) against every detection, and raises the alert of the policy rule
-   * that decided it, if any (an event naming a policy or rule the server does not know raises nothing).
+   * Checks one stored event (its reference in the event store, `seq`, and its host) against every detection, and
+   * raises the alert of the policy rule that decided it, if any (an event naming a policy or rule the server does
+   * not know raises nothing).
    */
-  record(hostId: number, seq: number, event: VigilEvent, nowMs = Date.now()): void {
+  record(hostId: number, seq: number | bigint, event: VigilEvent, nowMs = Date.now()): void {
     const timeNs = timeToNs(event.time);
+    const match = { seq, pid: event.process.pid };
     for (const detection of this.detections) {
-      if (detection.matches(event)) this.raise(detection, hostId, seq, timeNs, nowMs);
+      if (detection.matches(event)) this.raise(detection, hostId, match, timeNs, nowMs);
     }
     const rule = event.policy && this.policyRule(event.policy);
-    if (rule) this.raise(rule, hostId, seq, timeNs, nowMs);
+    if (rule) this.raise(rule, hostId, match, timeNs, nowMs);
   }
 
   /**
-   * Adds a match of `rule` on a host to the rule's open alert, or opens one. `seq` is the event behind it; null for
-   * what no event shows (a host's health), which the alert then stands for without events.
+   * Adds a match of `rule` on a host to the rule's open alert, or opens one. `match` is the event behind it (its
+   * reference and pid); null for what no event shows (a host's health), which the alert then stands for without
+   * events.
    */
   raise(
     rule: Pick<Detection, "rule" | "severity" | "title">,
     hostId: number,
-    seq: number | null,
+    match: { seq: number | bigint; pid: number } | null,
     timeNs: bigint,
     nowMs: number,
   ): void {
+    const seq = match?.seq ?? 0;
+    const host = match ? hostId : null;
+    const pid = match?.pid ?? null;
     const open = this.open.get(rule.rule) as { id: number; host_ids: string } | undefined;
     let alertId: number;
     if (open) {
       const hosts = JSON.parse(open.host_ids) as number[];
       if (!hosts.includes(hostId)) hosts.push(hostId);
-      this.update.run(JSON.stringify(hosts), timeNs, timeNs, timeNs, seq ?? 0, nowMs, open.id);
+      this.update.run({ hosts: JSON.stringify(hosts), timeNs, seq, host, pid, nowMs, id: open.id });
       alertId = open.id;
     } else {
       const created = this.create.get(
@@ -86,12 +98,14 @@ export class AlertRecorder {
         JSON.stringify([hostId]),
         timeNs,
         timeNs,
-        seq ?? 0,
+        seq,
+        host,
+        pid,
         nowMs,
       ) as { id: number };
       alertId = created.id;
     }
-    if (seq !== null) this.link.run(alertId, seq);
+    if (match) this.link.run(alertId, match.seq, timeNs);
   }
 
   /** The alert a policy's rule raises, from the published version the event names (versions never change). */
@@ -153,8 +167,8 @@ export function listAlerts(
   const rows = store.sqlite
     .prepare(
       `SELECT a.id, a.rule, a.severity, a.title, a.status, a.assignee, a.count, a.host_ids, a.first_ns, a.last_ns,
-         h.machine_id AS latest_host, e.pid AS latest_pid, e.time_ns AS latest_ns
-       FROM alerts a LEFT JOIN events e ON e.seq = a.last_seq LEFT JOIN hosts h ON h.id = e.host_id
+         h.machine_id AS latest_host, a.last_pid AS latest_pid, a.last_ns AS latest_ns
+       FROM alerts a LEFT JOIN hosts h ON h.id = a.last_host_id
        WHERE a.status IN (${statuses.map(() => "?").join(", ")}) ${query.before ? "AND a.id < ?" : ""}
          ${query.id ? "AND a.id = ?" : ""}
        ORDER BY a.id DESC LIMIT ?`,
@@ -220,20 +234,28 @@ export function updateAlert(
   return { status: change.status, assignee: change.assignee };
 }
 
-/** The seqs of an alert's events, newest first (a page of at most `limit` before `beforeSeq`). */
-export function alertEventSeqs(store: Store, alertId: number, limit: number, beforeSeq?: bigint): bigint[] {
-  return store.sqlite
+/** References of an alert's events, newest first (a page of at most `limit` after the last one of the previous). */
+export function alertEventRefs(store: Store, alertId: number, limit: number, before?: EventRef): EventRef[] {
+  const after = before ? "AND (time_ns < @timeNs OR (time_ns = @timeNs AND seq < @seq))" : "";
+  const rows = store.sqlite
     .prepare(
-      `SELECT seq FROM alert_events WHERE alert_id = ? ${beforeSeq !== undefined ? "AND seq < ?" : ""}
-       ORDER BY seq DESC LIMIT ?`,
+      `SELECT time_ns, seq FROM alert_events WHERE alert_id = @alertId AND time_ns IS NOT NULL ${after}
+       ORDER BY time_ns DESC, seq DESC LIMIT @limit`,
     )
-    .pluck()
+    .raw()
     .safeIntegers(true)
-    .all(alertId, ...(beforeSeq !== undefined ? [beforeSeq] : []), limit) as bigint[];
+    .all({ alertId, limit, ...before }) as [bigint, bigint][];
+  return rows.map(([timeNs, seq]) => ({ timeNs, seq }));
 }
 
-/** Forgets which events an alert stood for once retention has deleted them (the alert itself stays). */
-export function pruneAlertEvents(store: Store): number {
+/**
+ * Forgets which events an alert stood for once retention has deleted them (the alert itself stays): those older
+ * than `beforeNs` where the event store keeps no arrival numbers, else those whose number is gone.
+ */
+export function pruneAlertEvents(store: Store, beforeNs?: bigint): number {
+  if (beforeNs !== undefined) {
+    return store.sqlite.prepare("DELETE FROM alert_events WHERE time_ns < ?").run(beforeNs).changes;
+  }
   return store.sqlite
     .prepare(
       "DELETE FROM alert_events WHERE NOT EXISTS (SELECT 1 FROM events WHERE events.seq = alert_events.seq)",

@@ -1,3 +1,4 @@
+import { SqliteEventStore } from "@vigil/db";
 import { testStore } from "@vigil/db/test-store";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,7 +17,7 @@ const at = (minutesAgo: number) =>
   new Date(now - minutesAgo * 60_000).toISOString().replace(".000Z", ".000000000Z");
 
 describe("the dashboard", () => {
-  it("counts by time and type, top executables and hosts, open alerts, sensor modes and drops", () => {
+  it("counts by time and type, top executables and hosts, open alerts, sensor modes and drops", async () => {
     const t = testStore();
     cleanup = t.cleanup;
     const { token } = createEnrollToken(t.store, {});
@@ -64,7 +65,8 @@ describe("the dashboard", () => {
       policyVersion: null,
     });
 
-    const hour = dashboard(t.store, "1h", now);
+    const events = new SqliteEventStore(t.store);
+    const hour = await dashboard(t.store, events, "1h", now);
     expect(hour.totals).toEqual({ events: 6, openAlerts: 1, hosts: 3 }); // the test store has a host of its own
     expect(hour.series).toHaveLength(31); // 2-minute buckets over an hour, both ends
     expect(hour.series.reduce((sum, b) => sum + b.exec, 0)).toBe(4);
@@ -85,6 +87,6 @@ describe("the dashboard", () => {
       ]),
     );
     expect(hour.drops).toEqual([{ host: "db", name: "db-name", kernel: 2, spool: 5 }]);
-    expect(dashboard(t.store, "24h", now).totals.events).toBe(7);
+    expect((await dashboard(t.store, events, "24h", now)).totals.events).toBe(7);
   });
 });

@@ -1,13 +1,11 @@
-import { type Store, typeNames } from "@vigil/db";
+import { type EventStore, type Store, typeNames } from "@vigil/db";
 import type { EventType } from "@vigil/events";
 
-// The last hour from per-minute counts; a day or a week from per-hour ones (a few thousand rows at most).
-const perMinute = { table: "event_rollups", column: "minute", minutes: 1 } as const;
-const perHour = { table: "event_rollups_hourly", column: "hour", minutes: 60 } as const;
+// The last hour by the minute; a day or a week by the hour (buckets of whole hours are counted by the hour).
 export const dashboardRanges = {
-  "1h": { ms: 3_600_000, bucketMinutes: 2, counts: perMinute },
-  "24h": { ms: 86_400_000, bucketMinutes: 60, counts: perHour },
-  "7d": { ms: 7 * 86_400_000, bucketMinutes: 360, counts: perHour },
+  "1h": { ms: 3_600_000, bucketMinutes: 2 },
+  "24h": { ms: 86_400_000, bucketMinutes: 60 },
+  "7d": { ms: 7 * 86_400_000, bucketMinutes: 360 },
 } as const;
 export type DashboardRange = keyof typeof dashboardRanges;
 
@@ -29,31 +27,32 @@ export type Dashboard = {
 
 const isoMinute = (minute: number) => new Date(minute * 60_000).toISOString();
 
-/** What the dashboard shows for a range ending now: from the rollups, the alerts and the hosts' last reports. */
-export function dashboard(store: Store, range: DashboardRange, nowMs = Date.now()): Dashboard {
-  const { ms, bucketMinutes, counts } = dashboardRanges[range];
+/**
+ * What the dashboard shows for a range ending now: the event store's counts, and from the control plane the
+ * alerts and the hosts' last reports.
+ */
+export async function dashboard(
+  store: Store,
+  eventStore: EventStore,
+  range: DashboardRange,
+  nowMs = Date.now(),
+): Promise<Dashboard> {
+  const { ms, bucketMinutes } = dashboardRanges[range];
   const toMinute = Math.floor(nowMs / 60_000);
   const fromMinute = Math.floor((toMinute - ms / 60_000) / bucketMinutes) * bucketMinutes;
   const sql = store.sqlite;
+  const countRange = { fromMinute, toMinute, bucketMinutes };
 
   const byBucket = new Map<number, Record<string, number>>();
   for (let b = fromMinute; b <= toMinute; b += bucketMinutes) byBucket.set(b, {});
-  // Sizes and names are ours, written into the SQL: a bound number would be a REAL and not divide evenly.
-  const per = bucketMinutes / counts.minutes;
-  const from = Math.floor(fromMinute / counts.minutes);
-  const to = Math.floor(toMinute / counts.minutes);
-  const rows = sql
-    .prepare(
-      `SELECT (${counts.column} / ${per}) * ${bucketMinutes} AS bucket, type, sum(count) AS count FROM ${counts.table}
-       WHERE ${counts.column} >= ? AND ${counts.column} <= ? GROUP BY bucket, type`,
-    )
-    .all(from, to) as { bucket: number; type: number; count: number }[];
+  const byHost = new Map<string, number>();
   let events = 0;
-  for (const r of rows) {
-    const bucket = byBucket.get(r.bucket) ?? {};
-    bucket[typeNames[r.type] ?? "unknown"] = r.count;
-    byBucket.set(r.bucket, bucket);
-    events += r.count;
+  for (const c of await eventStore.counts(countRange)) {
+    const bucket = byBucket.get(c.bucketMinute) ?? {};
+    bucket[c.type] = (bucket[c.type] ?? 0) + c.count;
+    byBucket.set(c.bucketMinute, bucket);
+    byHost.set(c.host, (byHost.get(c.host) ?? 0) + c.count);
+    events += c.count;
   }
   const series = [...byBucket]
     .sort(([a], [b]) => a - b)
@@ -63,32 +62,15 @@ export function dashboard(store: Store, range: DashboardRange, nowMs = Date.now(
     }));
 
   const names = new Map(
-    (
-      sql.prepare("SELECT id, machine_id, name FROM hosts").all() as {
-        id: number;
-        machine_id: string;
-        name: string;
-      }[]
-    ).map((h) => [h.id, h]),
+    (sql.prepare("SELECT machine_id, name FROM hosts").all() as { machine_id: string; name: string }[]).map(
+      (h) => [h.machine_id, h.name],
+    ),
   );
-  const topHosts = (
-    sql
-      .prepare(
-        `SELECT host_id, sum(count) AS count FROM ${counts.table} WHERE ${counts.column} >= ? AND ${counts.column} <= ?
-         GROUP BY host_id ORDER BY count DESC LIMIT 10`,
-      )
-      .all(from, to) as { host_id: number; count: number }[]
-  ).map((r) => ({
-    host: names.get(r.host_id)?.machine_id ?? String(r.host_id),
-    name: names.get(r.host_id)?.name ?? `host ${r.host_id}`,
-    count: r.count,
-  }));
-  const topExecutables = sql
-    .prepare(
-      `SELECT exe, sum(count) AS count FROM exec_rollups WHERE hour >= ? AND hour <= ?
-       GROUP BY exe ORDER BY count DESC LIMIT 10`,
-    )
-    .all(Math.floor(fromMinute / 60), Math.floor(toMinute / 60)) as { exe: string; count: number }[];
+  const topHosts = [...byHost]
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .slice(0, 10)
+    .map(([host, count]) => ({ host, name: names.get(host) ?? host, count }));
+  const topExecutables = await eventStore.topExecutables(countRange, 10);
   const alertsBySeverity = sql
     .prepare("SELECT severity, count(*) AS count FROM alerts WHERE status != 'resolved' GROUP BY severity")
     .all() as { severity: string; count: number }[];

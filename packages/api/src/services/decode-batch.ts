@@ -15,22 +15,32 @@ export const batchSchema = z.strictObject({
 });
 
 export type Rejected = { index: number; reason: string };
-/** A batch checked and turned into row values, by any thread: what `Ingest.write` stores. */
-export type DecodedBatch = {
+/** A batch checked, by any thread: its valid events and where each was in the batch. */
+export type CheckedBatch = {
   stream: string;
   firstSeq: number;
   /** how many events the batch had, valid or not */
   size: number;
-  rows: EventRows;
+  events: VigilEvent[];
+  indexes: number[];
   rejected: Rejected[];
 };
 
+/** A batch checked and turned into row values, by any thread: what `Ingest.write` stores. */
+export type DecodedBatch = Omit<CheckedBatch, "events" | "indexes"> & { rows: EventRows };
+
+/** Checks a batch and turns its valid events into rows (what SQLite stores): see checkBatch. */
+export function decodeBatch(body: unknown, machineId: string, escapes = true): DecodedBatch {
+  const { events, indexes, ...rest } = checkBatch(body, machineId, escapes);
+  return { ...rest, rows: buildRows(events, indexes) };
+}
+
 /**
  * Checks a batch (parsed JSON) from the agent of host `machineId`: each invalid event, or one that names another
- * host, is refused with its index and reason; the valid ones become rows. `escapes`: whether the JSON text had a
- * \u escape (only then can a string hold a lone surrogate, which is searched for; most batches have none).
+ * host, is refused with its index and reason. `escapes`: whether the JSON text had a \u escape (only then can a
+ * string hold a lone surrogate, which is searched for; most batches have none).
  */
-export function decodeBatch(body: unknown, machineId: string, escapes = true): DecodedBatch {
+export function checkBatch(body: unknown, machineId: string, escapes = true): CheckedBatch {
   const envelope = batchSchema.safeParse(body);
   if (!envelope.success) {
     throw badRequest(`not an event batch: ${describeIssues(envelope.error, "(batch)")}`);
@@ -59,5 +69,5 @@ export function decodeBatch(body: unknown, machineId: string, escapes = true): D
       indexes.push(index);
     }
   }
-  return { stream, firstSeq, size: events.length, rows: buildRows(valid, indexes), rejected };
+  return { stream, firstSeq, size: events.length, events: valid, indexes, rejected };
 }

@@ -1,4 +1,4 @@
-import { type EventFilter, hasWords, newestStart, queryEvents, type Store, timeToNs } from "@vigil/db";
+import { type EventFilter, type EventStore, hasWords, timeToNs } from "@vigil/db";
 import { describeIssues, eventTypes, timeSchema, type VigilEvent, verdicts } from "@vigil/events";
 import { z } from "zod";
 import { badRequest } from "../errors";
@@ -69,11 +69,15 @@ export function parseExportQuery(params: URLSearchParams) {
  * Matching events, oldest first and newest last: from `since` onwards when given, otherwise the newest `limit`
  * (found by their keys first). Yields page by page, so an export never sits in memory whole.
  */
-export function* exportEvents(store: Store, filter: EventFilter, limit: number): Generator<VigilEvent> {
-  let after = filter.sinceNs === undefined ? newestStart(store.sqlite, filter, limit) : undefined;
+export async function* exportEvents(
+  events: EventStore,
+  filter: EventFilter,
+  limit: number,
+): AsyncGenerator<VigilEvent> {
+  let after = filter.sinceNs === undefined ? await events.newestStart(filter, limit) : undefined;
   if (filter.sinceNs === undefined && after === undefined) return; // nothing matches
   for (let sent = 0; sent < limit; ) {
-    const page = queryEvents(store.sqlite, filter, {
+    const page = await events.page(filter, {
       order: "asc",
       limit: Math.min(1000, limit - sent),
       after,

@@ -1,4 +1,4 @@
-import type { Store } from "@vigil/db";
+import type { EventStore, Store } from "@vigil/db";
 import { type AuditEntry, recordAudit } from "../services/audit";
 import type { AuthenticatedToken } from "../services/authenticate";
 import type { SignedInUser } from "../services/sessions";
@@ -10,7 +10,10 @@ export type Actor = SignedInUser | ({ kind: "token" } & AuthenticatedToken);
 export type SessionCookie = { set(value: string, expiresMs: number): void; clear(): void };
 
 export type Context = {
+  /** The control plane: users, hosts, policies, alerts (and, with the default engine, events). */
   store: Store;
+  /** Where events are kept: SQLite (the same database) or ClickHouse. */
+  events: EventStore;
   /** Who calls: a signed-in user, an API token, or nobody. */
   actor: Actor | null;
   /** The client's address, for the audit log and sign-in throttling. */

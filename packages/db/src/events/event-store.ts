@@ -5,6 +5,7 @@ import {
   type EventCursor,
   type EventFilter,
   type EventPage,
+  eventsBySeq,
   newestStart,
   type Page,
   queryEvents,
@@ -12,8 +13,15 @@ import {
 import type { Retention } from "./retention";
 import { pruneEvents } from "./retention";
 import { pruneRollups, Rollups } from "./rollups";
-import { buildRows } from "./rows";
+import { BIGINTS, buildRows } from "./rows";
+import { timeToNs } from "./time";
 import { EventWriter } from "./writer";
+
+/**
+ * Which stored event: its time, and a number that tells it from others at that time (SQLite: its arrival number;
+ * ClickHouse: its key). What alerts keep of their events.
+ */
+export type EventRef = EventCursor;
 
 /** A range of whole minutes since the epoch (both included), counted in buckets of `bucketMinutes`. */
 export type CountRange = { fromMinute: number; toMinute: number; bucketMinutes: number };
@@ -28,8 +36,13 @@ export type EventCount = { bucketMinute: number; host: string; type: EventType; 
  */
 export interface EventStore {
   readonly engine: "sqlite" | "clickhouse";
-  /** Stores validated events of hosts that exist; `receivedMs` is when they reached the server. */
-  append(events: VigilEvent[], receivedMs: number): Promise<void>;
+  /**
+   * Stores validated events of hosts that exist; `receivedMs` is when they reached the server. Returns each
+   * event's reference, in order.
+   */
+  append(events: VigilEvent[], receivedMs: number): Promise<EventRef[]>;
+  /** The events of `refs` that are still stored, newest first. */
+  byRef(refs: EventRef[]): Promise<{ ref: EventRef; event: VigilEvent }[]>;
   /** A page in time order, keyset-paginated (see queryEvents). */
   page(filter: EventFilter, page: Page): Promise<EventPage>;
   /** Where the newest `count` matching events begin, to read them oldest first. */
@@ -41,6 +54,8 @@ export interface EventStore {
   counts(range: CountRange): Promise<EventCount[]>;
   /** The executables run most often in the hours that `range` touches (exec events). */
   topExecutables(range: CountRange, limit: number): Promise<{ exe: string; count: number }[]>;
+  /** How many events it holds (SQLite counts them: slow on a large store, so callers keep the number). */
+  stored(): Promise<number>;
   /** Deletes what retention no longer keeps; returns how many events went. */
   prune(retention: Retention, nowMs: number): Promise<number>;
   close(): Promise<void>;
@@ -60,20 +75,25 @@ export class SqliteEventStore implements EventStore {
     this.rollups = new Rollups(store.sqlite);
   }
 
-  async append(events: VigilEvent[], receivedMs: number): Promise<void> {
+  async append(events: VigilEvent[], receivedMs: number): Promise<EventRef[]> {
     const hostIds = this.store.sqlite.prepare("SELECT id FROM hosts WHERE machine_id = ?").pluck();
     const byHost = new Map<string, VigilEvent[]>();
     for (const event of events) {
       const ofHost = byHost.get(event.host.id) ?? [];
       if (ofHost.push(event) === 1) byHost.set(event.host.id, ofHost);
     }
+    const refs = new Map<VigilEvent, EventRef>();
     try {
       this.store.sqlite.transaction(() => {
         for (const [machineId, ofHost] of byHost) {
           const hostId = hostIds.get(machineId) as number | undefined;
           if (hostId === undefined) throw new Error(`no host ${JSON.stringify(machineId)}: enroll it first`);
           const rows = buildRows(ofHost);
-          this.rollups.countRows(hostId, rows, this.writer.write(hostId, rows, 0, receivedMs));
+          const seqs = this.writer.write(hostId, rows, 0, receivedMs);
+          this.rollups.countRows(hostId, rows, seqs);
+          ofHost.forEach((event, i) => {
+            refs.set(event, { timeNs: rows.bigints[i * BIGINTS] as bigint, seq: BigInt(seqs[i] as number) });
+          });
         }
         this.rollups.flush();
       })();
@@ -82,6 +102,14 @@ export class SqliteEventStore implements EventStore {
       this.writer.forgetIds();
       throw error;
     }
+    return events.map((event) => refs.get(event) as EventRef);
+  }
+
+  async byRef(refs: EventRef[]): Promise<{ ref: EventRef; event: VigilEvent }[]> {
+    return eventsBySeq(
+      this.store.sqlite,
+      refs.map((r) => r.seq),
+    ).map(({ seq, event }) => ({ ref: { timeNs: timeToNs(event.time), seq }, event }));
   }
 
   async page(filter: EventFilter, page: Page): Promise<EventPage> {
@@ -131,6 +159,10 @@ export class SqliteEventStore implements EventStore {
          GROUP BY exe ORDER BY count DESC, exe LIMIT ?`,
       )
       .all(Math.floor(fromMinute / 60), Math.floor(toMinute / 60), limit) as { exe: string; count: number }[];
+  }
+
+  async stored(): Promise<number> {
+    return this.store.sqlite.prepare("SELECT count(*) FROM events").pluck().get() as number;
   }
 
   async prune(retention: Retention, nowMs: number): Promise<number> {

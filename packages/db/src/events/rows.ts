@@ -71,7 +71,7 @@ const references = new Set(["parent", "file", "target"]);
 const routine = new Set<string>(["exec", "fork", "exit"]);
 
 /** Whether alerts may be about an event: the built-in detections and policy verdicts are about no others. */
-const isNotable = (event: VigilEvent) => !routine.has(event.type) || event.policy !== null;
+export const isNotable = (event: VigilEvent) => !routine.has(event.type) || event.policy !== null;
 
 /** Row values of `events` (validated); `batchIndexes[i]` is events[i]'s position in its batch (default i). */
 export function buildRows(events: VigilEvent[], batchIndexes?: number[]): EventRows {

@@ -1,7 +1,7 @@
 import { eventTypes, type VigilEvent, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
-import type { EventStore } from "./event-store";
+import type { EventRef, EventStore } from "./event-store";
 import type { EventCursor, EventFilter } from "./query";
 
 /** An empty store, and how to make a host exist in it (as enrollment does). */
@@ -118,6 +118,17 @@ export function describeEventStore(name: string, open: () => Promise<OpenedStore
       expect(page.events).toEqual(written);
       expect(page.receivedMs).toEqual(written.map(() => 1_764_367_758_000));
       expect(page.next).toBeNull();
+    });
+
+    it("finds events again by the references it gave for them", async () => {
+      const store = await setup();
+      const written = fleet();
+      const refs = await store.append(written, 1);
+      expect(refs).toHaveLength(written.length);
+      const found = await store.byRef([refs[0], refs[3], { timeNs: 5n, seq: 999_999n }] as EventRef[]);
+      expect(found.map((f) => f.event)).toEqual([written[3], written[0]]); // newest first; the unknown one left out
+      expect(found.map((f) => f.ref)).toEqual([refs[3], refs[0]]);
+      expect(await store.byRef([])).toEqual([]);
     });
 
     it("keeps optional members, policies, huge numbers and hostile strings", async () => {

@@ -24,8 +24,11 @@ export const alerts = sqliteTable(
     hostIds: text("host_ids", { mode: "json" }).$type<number[]>().notNull(),
     firstNs: int64("first_ns").notNull(),
     lastNs: int64("last_ns").notNull(),
-    /** the newest matching event (its seq): the process view opens on it */
+    /** the newest matching event (its reference, see EventRef): the process view opens on it */
     lastSeq: int64("last_seq").notNull(),
+    /** the host and pid of that event */
+    lastHostId: integer("last_host_id"),
+    lastPid: integer("last_pid"),
     updatedMs: integer("updated_ms").notNull(),
   },
   (t) => [
@@ -36,14 +39,20 @@ export const alerts = sqliteTable(
   ],
 );
 
-/** Which events an alert stands for. */
+/** Which events an alert stands for: their references in the event store (EventRef: a time and a number). */
 export const alertEvents = sqliteTable(
   "alert_events",
   {
     alertId: integer("alert_id").notNull(),
+    /** SQLite's arrival number, or ClickHouse's key of the event (as a signed 64-bit number) */
     seq: int64("seq").notNull(),
+    timeNs: int64("time_ns"),
   },
-  (t) => [primaryKey({ columns: [t.alertId, t.seq] })],
+  (t) => [
+    primaryKey({ columns: [t.alertId, t.seq] }),
+    // An alert's events, newest first.
+    index("alert_events_time_idx").on(t.alertId, t.timeNs),
+  ],
 );
 
 export type AlertRow = typeof alerts.$inferSelect;

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { type Context, createCaller, SignInThrottle } from "@vigil/api";
-import { EventWriter } from "@vigil/db";
+import { EventWriter, SqliteEventStore } from "@vigil/db";
 import { testStore } from "@vigil/db/test-store";
 import { eventTypes, verdicts, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
@@ -179,6 +179,7 @@ describe("the explorer's query, from any link, at the events.list procedure", ()
       writer.insert(t.hostId, vigilEventSchema.parse({ ...validEvent(type), id: `e${i}` }));
     const context: Context = {
       store: t.store,
+      events: new SqliteEventStore(t.store),
       actor: { kind: "user", userId: 1, name: "ana", role: "viewer", sessionId: "0" },
       source: null,
       throttle: new SignInThrottle(),

@@ -24,9 +24,10 @@ function handler(request: Request) {
     req: request,
     router: appRouter,
     createContext: ({ req, resHeaders }) => {
-      const { store } = vigil();
+      const { store, events } = vigil();
       return {
         store,
+        events,
         actor: actorOf(store, req.headers),
         source: sourceOf(req.headers),
         throttle,

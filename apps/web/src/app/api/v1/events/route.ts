@@ -11,19 +11,19 @@ export const dynamic = "force-dynamic";
  */
 export async function GET(request: Request): Promise<Response> {
   try {
-    const { store } = vigil();
+    const { store, events: eventStore } = vigil();
     requireActor(store, request.headers); // every role may read events
     const { filter, limit, format } = parseExportQuery(new URL(request.url).searchParams);
-    const events = exportEvents(store, filter, limit);
+    const events = exportEvents(eventStore, filter, limit);
     const line = format === "csv" ? csvRow : (event: unknown) => `${JSON.stringify(event)}\n`;
     const encoder = new TextEncoder();
     let first = true;
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
+      async pull(controller) {
         let chunk = first && format === "csv" ? csvHeader : "";
         first = false;
         for (let i = 0; i < 500; i++) {
-          const next = events.next();
+          const next = await events.next();
           if (next.done) {
             if (chunk) controller.enqueue(encoder.encode(chunk));
             controller.close();

@@ -1,0 +1,53 @@
+import { type EventStore, isNotable, type Store } from "@vigil/db";
+import { AlertRecorder } from "./alerts";
+import type { AuthenticatedAgent } from "./authenticate";
+import type { CheckedBatch } from "./decode-batch";
+import type { IngestResult } from "./ingest";
+
+/**
+ * Stores agents' batches in an event store outside the server's database (ClickHouse), as `Ingest` does in it:
+ * numbers at or below what a stream already stored are retries and are skipped; the events go to the event store,
+ * then their alerts and the stream's new number to the database in one transaction. If the server stops between
+ * the two, the agent sends the batch again and the event store keeps each event once (see its `append`).
+ */
+export class IngestElsewhere {
+  private readonly alerts: AlertRecorder;
+  private readonly lastSeq;
+  private readonly setLastSeq;
+
+  constructor(
+    private readonly store: Store,
+    private readonly events: EventStore,
+  ) {
+    this.alerts = new AlertRecorder(store.sqlite);
+    this.lastSeq = store.sqlite
+      .prepare<[string, string], number>(
+        "SELECT last_seq FROM event_streams WHERE agent_id = ? AND stream = ?",
+      )
+      .pluck();
+    this.setLastSeq = store.sqlite.prepare(
+      `INSERT INTO event_streams (agent_id, stream, last_seq) VALUES (?, ?, ?)
+       ON CONFLICT (agent_id, stream) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
+    );
+  }
+
+  async write(agent: AuthenticatedAgent, batch: CheckedBatch, nowMs = Date.now()): Promise<IngestResult> {
+    const { stream, firstSeq, size } = batch;
+    const stored = this.lastSeq.get(agent.agentId, stream) ?? 0;
+    const duplicates = Math.min(size, Math.max(0, stored - firstSeq + 1));
+    const from = batch.indexes.findIndex((index) => index >= duplicates);
+    const events = from === -1 ? [] : batch.events.slice(from);
+    const refs = await this.events.append(events, nowMs);
+    this.store.sqlite.transaction(() => {
+      events.forEach((event, i) => {
+        if (isNotable(event)) this.alerts.record(agent.hostId, refs[i]?.seq ?? 0n, event, nowMs);
+      });
+      if (size > 0) this.setLastSeq.run(agent.agentId, stream, firstSeq + size - 1);
+    })();
+    return {
+      accepted: events.length,
+      duplicates,
+      rejected: batch.rejected.filter((r) => r.index >= duplicates),
+    };
+  }
+}
