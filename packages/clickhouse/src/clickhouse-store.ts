@@ -230,7 +230,7 @@ export class ClickHouseEventStore implements EventStore {
     return rows.map((r) => ({ minute: BigInt(r.m), count: Number(r.n) }));
   }
 
-  async counts({ fromMinute, toMinute, bucketMinutes }: CountRange): Promise<EventCount[]> {
+  async counts({ fromMinute, toMinute, bucketMinutes, hosts }: CountRange): Promise<EventCount[]> {
     const unit = bucketMinutes % 60 === 0 ? 60 : 1;
     const per = bucketMinutes / unit;
     const from = Math.floor(fromMinute / unit) * unit;
@@ -238,7 +238,9 @@ export class ClickHouseEventStore implements EventStore {
     const rows = await this.rows<{ bucket: string; host_id: string; type: number; n: string }>(
       `SELECT toString(intDiv(intDiv(minute, ${int(unit)}), ${int(per)}) * ${int(bucketMinutes)}) AS bucket, host_id,
          type, toString(sum(count)) AS n
-       FROM ${this.t.counts} WHERE minute >= ${int(from)} AND minute < ${int(to)} GROUP BY bucket, host_id, type`,
+       FROM ${this.t.counts} WHERE minute >= ${int(from)} AND minute < ${int(to)}
+         ${hosts ? `AND host_id IN (${list(hosts.map(str))})` : ""}
+       GROUP BY bucket, host_id, type`,
     );
     return rows.map((r) => ({
       bucketMinute: Number(r.bucket),

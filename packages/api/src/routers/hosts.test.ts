@@ -1,4 +1,4 @@
-import { agents, hosts, nsToTime } from "@vigil/db";
+import { agents, hosts, nsToTime, SqliteEventStore } from "@vigil/db";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCaller } from "../root";
@@ -193,7 +193,7 @@ rules:
     expect(flagged()).toBeNull();
   });
 
-  it("keeps each host's health and the fleet's size over time from heartbeats and rollups", () => {
+  it("keeps each host's health and the fleet's size over time from heartbeats and rollups", async () => {
     const { store, agent } = fleet();
     recordHeartbeat(store, agent, beat("lsm", { spool: { depth: 40, bytes: 9, dropped: 0 } }), T0);
     recordHeartbeat(store, agent, beat("lsm", { drops: { exec: 3, spool: 2 } }), T0 + 60_000);
@@ -205,10 +205,11 @@ rules:
       .prepare("INSERT INTO event_rollups_hourly (hour, host_id, type, count) VALUES (?, ?, 0, 12)")
       .run(T0 / 3_600_000, agent.hostId);
 
-    const perMinute = eventsPerMinute(store, [agent.hostId], T0 + 1_000, 5)[agent.hostId];
+    const events = new SqliteEventStore(store);
+    const perMinute = (await eventsPerMinute(store, events, [agent.hostId], T0 + 1_000, 5))[agent.hostId];
     expect(perMinute).toEqual([0, 0, 7, 0, 5]);
 
-    const health = hostHealth(store, agent.hostId, T0 + 3_600_000, 3);
+    const health = await hostHealth(store, events, agent.hostId, T0 + 3_600_000, 3);
     expect(health).toEqual([
       { timeMs: T0 - 3_600_000, events: 0, drops: null, spoolDepth: null },
       { timeMs: T0, events: 12, drops: 5, spoolDepth: 40 },

@@ -24,11 +24,12 @@ export const hostsRouter = router({
         limit: z.int().min(1).max(500).default(100),
       }),
     )
-    .query(({ ctx, input }) => {
+    .query(async ({ ctx, input }) => {
       const nowMs = Date.now();
       const page = fleetPage(ctx.store, input, nowMs);
-      const perMinute = eventsPerMinute(
+      const perMinute = await eventsPerMinute(
         ctx.store,
+        ctx.events,
         page.hosts.map((h) => h.id),
         nowMs,
       );
@@ -44,7 +45,10 @@ export const hostsRouter = router({
 
   get: procedureFor("viewer")
     .input(z.strictObject({ id: hostId }))
-    .query(({ ctx, input }) => ({ ...hostDetail(ctx.store, input.id), nowMs: Date.now() })),
+    .query(async ({ ctx, input }) => ({
+      ...(await hostDetail(ctx.store, ctx.events, input.id)),
+      nowMs: Date.now(),
+    })),
 
   /** Labels decide which policies a host gets: a change reaches the host with its next policy poll. */
   setLabels: procedureFor("admin")

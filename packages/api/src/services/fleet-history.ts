@@ -1,29 +1,33 @@
-import type { Store } from "@vigil/db";
+import { type EventStore, hosts, type Store } from "@vigil/db";
+import { eq, inArray } from "drizzle-orm";
 
 const MINUTE_MS = 60_000;
 
 /** Events stored per minute over the last `minutes` minutes, oldest first, for each host asked about. */
-export function eventsPerMinute(
+export async function eventsPerMinute(
   store: Store,
+  events: EventStore,
   hostIds: number[],
   nowMs: number,
   minutes = 60,
-): Record<number, number[]> {
+): Promise<Record<number, number[]>> {
   const last = Math.floor(nowMs / MINUTE_MS);
   const first = last - minutes + 1;
   const series: Record<number, number[]> = {};
   for (const id of hostIds) series[id] = new Array<number>(minutes).fill(0);
   if (hostIds.length === 0) return series;
-  const rows = store.sqlite
-    .prepare(
-      `SELECT host_id, minute, sum(count) AS n FROM event_rollups
-       WHERE minute >= ? AND minute <= ? AND host_id IN (SELECT value FROM json_each(?))
-       GROUP BY host_id, minute`,
-    )
-    .all(first, last, JSON.stringify(hostIds)) as { host_id: number; minute: number; n: number }[];
-  for (const row of rows) {
-    const points = series[row.host_id];
-    if (points) points[row.minute - first] = row.n;
+  const ids = new Map(
+    store.db
+      .select({ id: hosts.id, machineId: hosts.machineId })
+      .from(hosts)
+      .where(inArray(hosts.id, hostIds))
+      .all()
+      .map((h) => [h.machineId, h.id]),
+  );
+  const range = { fromMinute: first, toMinute: last, bucketMinutes: 1, hosts: [...ids.keys()] };
+  for (const { host, bucketMinute, count } of await events.counts(range)) {
+    const points = series[ids.get(host) ?? -1];
+    if (points) points[bucketMinute - first] = (points[bucketMinute - first] ?? 0) + count;
   }
   return series;
 }
@@ -68,21 +72,26 @@ export type HealthPoint = {
 };
 
 /** A host's last `hours`, hour by hour: what it sent and how its agent was doing. */
-export function hostHealth(store: Store, hostId: number, nowMs: number, hours = 24): HealthPoint[] {
+export async function hostHealth(
+  store: Store,
+  events: EventStore,
+  hostId: number,
+  nowMs: number,
+  hours = 24,
+): Promise<HealthPoint[]> {
   const last = Math.floor(nowMs / 3_600_000);
   const first = last - hours + 1;
   const points: HealthPoint[] = [];
   for (let hour = first; hour <= last; hour++) {
     points.push({ timeMs: hour * 3_600_000, events: 0, drops: null, spoolDepth: null });
   }
-  const events = store.sqlite
-    .prepare(
-      `SELECT hour, sum(count) AS n FROM event_rollups_hourly WHERE hour >= ? AND host_id = ? GROUP BY hour`,
-    )
-    .all(first, hostId) as { hour: number; n: number }[];
-  for (const row of events) {
-    const point = points[row.hour - first];
-    if (point) point.events = row.n;
+  const host = store.db.select({ machineId: hosts.machineId }).from(hosts).where(eq(hosts.id, hostId)).get();
+  const range = { fromMinute: first * 60, toMinute: last * 60 + 59, bucketMinutes: 60 };
+  for (const { bucketMinute, count } of host
+    ? await events.counts({ ...range, hosts: [host.machineId] })
+    : []) {
+    const point = points[bucketMinute / 60 - first];
+    if (point) point.events += count;
   }
   const samples = store.sqlite
     .prepare(

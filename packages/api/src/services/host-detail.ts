@@ -1,4 +1,12 @@
-import { agents, enrollTokens, hostPolicyChanges, hosts, type Severity, type Store } from "@vigil/db";
+import {
+  agents,
+  type EventStore,
+  enrollTokens,
+  hostPolicyChanges,
+  hosts,
+  type Severity,
+  type Store,
+} from "@vigil/db";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { conflict, notFound } from "../errors";
 import { type FleetHost, fleetHosts } from "./fleet";
@@ -29,7 +37,12 @@ export type HostDetail = {
 
 const POLICY_HISTORY = 50;
 
-export function hostDetail(store: Store, hostId: number, nowMs = Date.now()): HostDetail {
+export async function hostDetail(
+  store: Store,
+  events: EventStore,
+  hostId: number,
+  nowMs = Date.now(),
+): Promise<HostDetail> {
   const [host] = fleetHosts(store, nowMs, hostId);
   if (!host) throw notFound(`no host with id ${hostId}`);
   const enrolled = store.db
@@ -66,7 +79,8 @@ export function hostDetail(store: Store, hostId: number, nowMs = Date.now()): Ho
     .orderBy(desc(hostPolicyChanges.id))
     .limit(POLICY_HISTORY)
     .all();
-  return { host, agents: enrolled, alerts, health: hostHealth(store, hostId, nowMs), policyHistory };
+  const health = await hostHealth(store, events, hostId, nowMs);
+  return { host, agents: enrolled, alerts, health, policyHistory };
 }
 
 export function setHostLabels(store: Store, hostId: number, labels: Record<string, string>): void {

@@ -23,8 +23,11 @@ import { EventWriter } from "./writer";
  */
 export type EventRef = EventCursor;
 
-/** A range of whole minutes since the epoch (both included), counted in buckets of `bucketMinutes`. */
-export type CountRange = { fromMinute: number; toMinute: number; bucketMinutes: number };
+/**
+ * A range of whole minutes since the epoch (both included), counted in buckets of `bucketMinutes`; `hosts`: only
+ * these (machine ids).
+ */
+export type CountRange = { fromMinute: number; toMinute: number; bucketMinutes: number; hosts?: string[] };
 
 /** Events of one host and type in one bucket (its first minute since the epoch). */
 export type EventCount = { bucketMinute: number; host: string; type: EventType; count: number };
@@ -120,7 +123,7 @@ export class SqliteEventStore implements EventStore {
     return newestStart(this.store.sqlite, filter, count);
   }
 
-  async counts({ fromMinute, toMinute, bucketMinutes }: CountRange): Promise<EventCount[]> {
+  async counts({ fromMinute, toMinute, bucketMinutes, hosts }: CountRange): Promise<EventCount[]> {
     const unit =
       bucketMinutes % 60 === 0
         ? { table: "event_rollups_hourly", column: "hour", minutes: 60 }
@@ -136,9 +139,15 @@ export class SqliteEventStore implements EventStore {
         `SELECT (r.${unit.column} / ${per}) * ${bucketMinutes} AS bucket, h.machine_id AS host, r.type,
            sum(r.count) AS count
          FROM ${unit.table} r JOIN hosts h ON h.id = r.host_id
-         WHERE r.${unit.column} >= ? AND r.${unit.column} <= ? GROUP BY bucket, r.host_id, r.type`,
+         WHERE r.${unit.column} >= ? AND r.${unit.column} <= ?
+           ${hosts ? "AND h.machine_id IN (SELECT value FROM json_each(?))" : ""}
+         GROUP BY bucket, r.host_id, r.type`,
       )
-      .all(Math.floor(fromMinute / unit.minutes), Math.floor(toMinute / unit.minutes)) as {
+      .all(
+        Math.floor(fromMinute / unit.minutes),
+        Math.floor(toMinute / unit.minutes),
+        ...(hosts ? [JSON.stringify(hosts)] : []),
+      ) as {
       bucket: number;
       host: string;
       type: number;

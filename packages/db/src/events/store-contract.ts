@@ -285,6 +285,12 @@ export function describeEventStore(name: string, open: () => Promise<OpenedStore
         { bucketMinute: Math.floor(hour / 360) * 360, host: "host-7f3a", type: "fork", count: 1 },
         { bucketMinute: Math.floor(hour / 360) * 360, host: "host-db", type: "exec", count: 3 },
       ]);
+      const ofHosts = (hosts: string[]) =>
+        store.counts({ fromMinute: minute, toMinute: minute + 59, bucketMinutes: 1, hosts });
+      expect(await ofHosts(["host-db"])).toEqual([
+        { bucketMinute: minute + 1, host: "host-db", type: "exec", count: 3 },
+      ]);
+      expect(await ofHosts([])).toEqual([]);
       expect(
         await store.topExecutables({ fromMinute: minute, toMinute: minute + 1, bucketMinutes: 2 }, 10),
       ).toEqual([
