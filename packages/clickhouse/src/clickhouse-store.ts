@@ -9,6 +9,7 @@ import {
   type EventRef,
   type EventStore,
   type Page,
+  type ProcessTree,
   type Retention,
   timeToNs,
   typeCodes,
@@ -17,6 +18,7 @@ import {
 import type { EventType, VigilEvent } from "@vigil/events";
 import { filterConditions } from "./conditions";
 import { int, list, str } from "./literal";
+import { clickhouseProcessTree } from "./process-tree";
 import { eventKey, eventLine } from "./rows";
 import { createSchema, type Layout, tables } from "./schema";
 import { windows } from "./windows";
@@ -257,6 +259,10 @@ export class ClickHouseEventStore implements EventStore {
        GROUP BY exe ORDER BY sum(count) DESC, exe LIMIT ${int(limit)}`,
     );
     return rows.map((r) => ({ exe: r.exe, count: Number(r.n) }));
+  }
+
+  processTree(host: string, pid: number, atNs: bigint): Promise<ProcessTree | null> {
+    return clickhouseProcessTree((query) => this.rows(query), this.t.events, host, pid, atNs);
   }
 
   async stored(): Promise<number> {

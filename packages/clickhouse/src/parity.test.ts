@@ -1,4 +1,11 @@
-import { type EventCursor, type EventFilter, type EventStore, hosts, SqliteEventStore } from "@vigil/db";
+import {
+  type EventCursor,
+  type EventFilter,
+  type EventStore,
+  hosts,
+  SqliteEventStore,
+  timeToNs,
+} from "@vigil/db";
 import { testStore } from "@vigil/db/test-store";
 import { eventTypes, type VigilEvent, verdicts, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
@@ -139,6 +146,98 @@ describe("ClickHouse and SQLite", () => {
         },
       ),
       { numRuns: 6, endOnFailure: true },
+    );
+  });
+});
+
+/**
+ * A host's processes: each forked by a live one (or by init, unrecorded), running a program, perhaps attaching to
+ * another, exiting; pids from a small pool, so they are reused. Every event at a time of its own.
+ */
+const aForest = fc.array(
+  fc.record({
+    parent: fc.nat(),
+    pid: fc.integer({ min: 2, max: 12 }),
+    exe: fc.constantFrom(...exes),
+    ptrace: fc.boolean(),
+    exits: fc.boolean(),
+    code: fc.integer({ min: 0, max: 255 }),
+  }),
+  { minLength: 5, maxLength: 60 },
+);
+
+function forest(specs: typeof aForest extends fc.Arbitrary<infer T> ? T : never): VigilEvent[] {
+  const events: VigilEvent[] = [];
+  const alive: number[] = [];
+  let second = 0;
+  const at = () =>
+    `2026-11-28T21:${String(Math.floor(second / 60)).padStart(2, "0")}:${String(second++ % 60).padStart(2, "0")}.000000000Z`;
+  const base = (type: (typeof eventTypes)[number], pid: number, ppid: number, exe: string) => {
+    const fixture = validEvent(type) as Record<string, unknown> & { process: Record<string, unknown> };
+    return {
+      ...fixture,
+      id: `p${events.length}`,
+      time: at(),
+      host: fleet[0],
+      process: { ...fixture.process, pid, tid: pid, ppid, exe },
+    };
+  };
+  for (const spec of specs) {
+    if (alive.includes(spec.pid)) continue; // a pid is not reused while its process lives
+    const ppid = alive.length ? (alive[spec.parent % alive.length] as number) : 1;
+    const parent = { pid: ppid, exe: "/usr/bin/bash", comm: "bash" };
+    events.push(vigilEventSchema.parse({ ...base("fork", spec.pid, ppid, "/usr/bin/bash"), parent }));
+    events.push(vigilEventSchema.parse({ ...base("exec", spec.pid, ppid, spec.exe), parent }));
+    if (spec.ptrace) events.push(vigilEventSchema.parse(base("ptrace", spec.pid, ppid, spec.exe)));
+    alive.push(spec.pid);
+    if (spec.exits) {
+      const gone = alive.splice(spec.code % alive.length, 1)[0] as number;
+      const exit = { ...base("exit", gone, 1, "/usr/bin/bash"), exit: { code: spec.code, signal: 0 } };
+      events.push(vigilEventSchema.parse(exit));
+    }
+  }
+  return events;
+}
+
+describe("ClickHouse and SQLite process views", () => {
+  it("show every process of a host the same: ancestry, subtree, programs, exits, alerts", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        aForest,
+        fc.array(fc.nat(), { minLength: 15, maxLength: 25 }),
+        async (specs, picks) => {
+          const events = forest(specs);
+          const sqlite = testStore();
+          const clickhouse = await openTestStore();
+          try {
+            sqlite.store.db
+              .insert(hosts)
+              .values({ machineId: "h1", name: "alpha", firstSeenMs: 0, lastSeenMs: 0 })
+              .run();
+            const reference = new SqliteEventStore(sqlite.store);
+            await reference.append(events, 1);
+            await clickhouse.store.append(events, 1);
+            for (const pick of picks) {
+              const event = events[pick % events.length] as VigilEvent;
+              const at = timeToNs(event.time);
+              const expected = await reference.processTree("h1", event.process.pid, at);
+              expect({
+                pid: event.process.pid,
+                at,
+                tree: await clickhouse.store.processTree("h1", event.process.pid, at),
+              }).toEqual({
+                pid: event.process.pid,
+                at,
+                tree: expected,
+              });
+            }
+          } finally {
+            sqlite.cleanup();
+            await clickhouse.close();
+          }
+        },
+      ),
+      { numRuns: 12, endOnFailure: true },
     );
   });
 });

@@ -1,4 +1,4 @@
-import { hosts, processTree } from "@vigil/db";
+import { hosts } from "@vigil/db";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { notFound } from "../errors";
@@ -15,14 +15,14 @@ export const processesRouter = router({
         at: rfc3339,
       }),
     )
-    .query(({ ctx, input }) => {
+    .query(async ({ ctx, input }) => {
       const host = ctx.store.db
         .select({ id: hosts.id })
         .from(hosts)
         .where(eq(hosts.machineId, input.host))
         .get();
       if (!host) throw notFound(`no host with id ${input.host}`);
-      const tree = processTree(ctx.store.sqlite, host.id, input.pid, input.at);
+      const tree = await ctx.events.processTree(input.host, input.pid, input.at);
       if (!tree) throw notFound(`no events of pid ${input.pid} on this host around that time`);
       return tree;
     }),

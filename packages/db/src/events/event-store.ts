@@ -1,6 +1,7 @@
 import type { EventType, VigilEvent } from "@vigil/events";
 import type { Store } from "../client";
 import { typeNames } from "./codes";
+import { type ProcessTree, processTree } from "./process-tree";
 import {
   type EventCursor,
   type EventFilter,
@@ -57,6 +58,8 @@ export interface EventStore {
   counts(range: CountRange): Promise<EventCount[]>;
   /** The executables run most often in the hours that `range` touches (exec events). */
   topExecutables(range: CountRange, limit: number): Promise<{ exe: string; count: number }[]>;
+  /** The process `pid` on host `host` (machine id) at `atNs`: see processTree. */
+  processTree(host: string, pid: number, atNs: bigint): Promise<ProcessTree | null>;
   /** How many events it holds (SQLite counts them: slow on a large store, so callers keep the number). */
   stored(): Promise<number>;
   /** Deletes what retention no longer keeps; returns how many events went. */
@@ -168,6 +171,11 @@ export class SqliteEventStore implements EventStore {
          GROUP BY exe ORDER BY count DESC, exe LIMIT ?`,
       )
       .all(Math.floor(fromMinute / 60), Math.floor(toMinute / 60), limit) as { exe: string; count: number }[];
+  }
+
+  async processTree(host: string, pid: number, atNs: bigint): Promise<ProcessTree | null> {
+    const hostId = this.store.sqlite.prepare("SELECT id FROM hosts WHERE machine_id = ?").pluck().get(host);
+    return hostId === undefined ? null : processTree(this.store.sqlite, hostId as number, pid, atNs);
   }
 
   async stored(): Promise<number> {

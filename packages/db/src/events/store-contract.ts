@@ -3,6 +3,7 @@ import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventRef, EventStore } from "./event-store";
 import type { EventCursor, EventFilter } from "./query";
+import { nsToTime } from "./time";
 
 /** An empty store, and how to make a host exist in it (as enrollment does). */
 export type OpenedStore = {
@@ -94,6 +95,54 @@ function fleet(): VigilEvent[] {
     event("exit", { id: "exit", time: at(6), process: process({ pid: 400 }) }),
   ];
 }
+
+const t0 = 1_795_903_200_000_000_000n; // 2026-11-28T22:00:00Z
+const second = (s: number) => t0 + BigInt(s) * 1_000_000_000n;
+
+/** One process's event at second `s`, as the sensor reports it (exec and fork name the parent). */
+function processEvent(
+  type: (typeof eventTypes)[number],
+  pid: number,
+  ppid: number,
+  s: number,
+  extra: Record<string, unknown> = {},
+): VigilEvent {
+  const { process: changes, ...rest } = extra;
+  return event(type, {
+    id: `p${pid}-${type}-${s}`,
+    time: nsToTime(second(s)),
+    process: process({ pid, tid: pid, ppid, ...(changes as object) }),
+    ...(type === "exec" || type === "fork" ? { parent: { pid: ppid, exe: "/sbin/init", comm: "init" } } : {}),
+    ...rest,
+  });
+}
+
+const execOf = (pid: number, ppid: number, s: number, exe: string) =>
+  processEvent("exec", pid, ppid, s, {
+    process: { exe, argv: [exe.split("/").at(-1), "-x"], comm: exe.slice(-15) },
+  });
+
+/** init (1, not recorded) -> bash 100 -> curl 200 (ptrace); sh 300 -> ls 400; later a new 200 runs true. */
+export const processHistory = () => [
+  processEvent("fork", 100, 1, 1),
+  execOf(100, 1, 2, "/usr/bin/bash"),
+  processEvent("fork", 200, 100, 10),
+  execOf(200, 100, 11, "/usr/bin/curl"),
+  processEvent("ptrace", 200, 100, 12),
+  processEvent("exit", 200, 100, 13, { exit: { code: 7, signal: 0 } }),
+  processEvent("fork", 300, 100, 20),
+  execOf(300, 100, 21, "/bin/sh"),
+  processEvent("fork", 400, 300, 22),
+  execOf(400, 300, 23, "/bin/ls"),
+  processEvent("exit", 400, 300, 24, { exit: { code: 0, signal: 0 } }),
+  processEvent("exit", 300, 100, 25, { exit: { code: 0, signal: 9 } }),
+  processEvent("fork", 200, 100, 30),
+  execOf(200, 100, 31, "/usr/bin/true"),
+  processEvent("exit", 200, 100, 32, { exit: { code: 0, signal: 0 } }),
+];
+
+type Node = { pid: number; exe: string; children: Node[] };
+const shape = (node: Node): unknown => ({ pid: node.pid, exe: node.exe, children: node.children.map(shape) });
 
 /** What every event store must do, run against each of them (SQLite here, ClickHouse in packages/clickhouse). */
 export function describeEventStore(name: string, open: () => Promise<OpenedStore>): void {
@@ -300,6 +349,55 @@ export function describeEventStore(name: string, open: () => Promise<OpenedStore
       expect(
         await store.topExecutables({ fromMinute: minute, toMinute: minute, bucketMinutes: 2 }, 1),
       ).toEqual([{ exe: "/usr/bin/curl", count: 5 }]);
+    });
+
+    it("shows a process: its ancestry, what it forked, what it ran, its exit, each pid's life apart", async () => {
+      const store = await setup();
+      await store.append(processHistory(), 1);
+      const sh = await store.processTree("host-7f3a", 300, second(21));
+      expect(sh?.ancestors.map((a) => [a.pid, a.exe])).toEqual([
+        [1, "/sbin/init"], // known only as bash's parent
+        [100, "/usr/bin/bash"],
+      ]);
+      expect(shape(sh?.focus as Node)).toEqual({
+        pid: 300,
+        exe: "/bin/sh",
+        children: [{ pid: 400, exe: "/bin/ls", children: [] }],
+      });
+      expect(sh?.focus.exit).toEqual({ time: nsToTime(second(25)), code: 0, signal: 9 });
+      expect(sh?.focus.start).toBe(nsToTime(second(20)));
+      expect(sh?.truncated).toBe(false);
+
+      const bash = await store.processTree("host-7f3a", 100, second(2));
+      expect(shape(bash?.focus as Node)).toMatchObject({
+        pid: 100,
+        children: [
+          { pid: 200, exe: "/usr/bin/curl" },
+          { pid: 300, exe: "/bin/sh", children: [{ pid: 400 }] },
+          { pid: 200, exe: "/usr/bin/true" },
+        ],
+      });
+      const [curl, , again] = bash?.focus.children ?? [];
+      expect(curl?.alerts.map((a) => a.type)).toEqual(["ptrace"]);
+      expect(curl?.exit?.code).toBe(7);
+      expect(curl?.execs).toEqual([
+        {
+          time: nsToTime(second(11)),
+          exe: "/usr/bin/curl",
+          argv: ["curl", "-x"],
+          uid: 1000,
+          cwd: "/home/ana",
+        },
+      ]);
+      expect(again?.alerts).toEqual([]);
+      expect((await store.processTree("host-7f3a", 200, second(12)))?.focus.execs.map((e) => e.exe)).toEqual([
+        "/usr/bin/curl",
+      ]);
+      expect((await store.processTree("host-7f3a", 200, second(31)))?.focus.execs.map((e) => e.exe)).toEqual([
+        "/usr/bin/true",
+      ]);
+      expect(await store.processTree("host-7f3a", 999, second(12))).toBeNull();
+      expect(await store.processTree("host-db", 300, second(21))).toBeNull();
     });
 
     it("deletes what retention no longer keeps, and keeps what it does", async () => {

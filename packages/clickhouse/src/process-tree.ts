@@ -1,0 +1,185 @@
+import { nsToTime, type ProcessNode, type ProcessTree, typeCodes } from "@vigil/db";
+import type { VigilEvent } from "@vigil/events";
+import { int, list, str } from "./literal";
+
+// As packages/db/src/events/process-tree.ts, whose answers these must be.
+const SECURITY = new Set(["unlink_running", "ptrace", "mem_write"]);
+const MAX_ANCESTORS = 64;
+const MAX_NODES = 400;
+const MAX_DEPTH = 24;
+const MAX_EVENTS = 1000;
+const FOREVER = 2n ** 63n - 1n;
+const NEVER = -(2n ** 63n);
+
+type Rows = <T>(query: string) => Promise<T[]>;
+type Stored = { t: string; pid: number; type: number; json: string };
+/** A process's life: its node, and what growing it and finding its parent need. */
+type Life = { node: ProcessNode; start: bigint; since: bigint; end: bigint; first: VigilEvent };
+
+/**
+ * The process view on ClickHouse: what processTree answers on SQLite, found a level of the tree at a time (a few
+ * queries each) rather than a process at a time, since each query there reads the host's events of the time span.
+ */
+export async function clickhouseProcessTree(
+  rows: Rows,
+  events: string,
+  host: string,
+  pid: number,
+  atNs: bigint,
+): Promise<ProcessTree | null> {
+  const onHost = `host_id = ${str(host)}`;
+
+  /** Events of these pids (or, `of: "parent_pid"`, their children's) from `fromNs` to `toNs`, oldest first. */
+  const eventsOf = (pids: number[], fromNs: bigint, toNs: bigint, extra = "", of = "pid") =>
+    rows<Stored>(
+      `SELECT toString(time_ns) AS t, pid, type, any(event) AS json FROM ${events}
+       WHERE ${onHost} AND ${of} IN (${list(pids.map(int))}) AND time_ns >= ${int(fromNs)} AND time_ns <= ${int(toNs)}
+         ${extra}
+       GROUP BY time_ns, key, pid, type ORDER BY time_ns, key`,
+    );
+
+  /** The processes alive at each `at`: their start, when known (a fork seen), else found first. */
+  async function lives(wanted: { pid: number; at: bigint; start?: bigint }[]): Promise<(Life | null)[]> {
+    if (wanted.length === 0) return [];
+    const starts: (bigint | null)[] = [];
+    for (const w of wanted) {
+      if (w.start !== undefined) {
+        starts.push(w.start);
+        continue;
+      }
+      const [fork] = await rows<{ t: string }>(
+        `SELECT toString(time_ns) AS t FROM ${events}
+         WHERE ${onHost} AND pid = ${int(w.pid)} AND type = ${typeCodes.fork} AND time_ns <= ${int(w.at)}
+         ORDER BY time_ns DESC LIMIT 1`,
+      );
+      starts.push(fork ? BigInt(fork.t) : null);
+    }
+    const pids = [...new Set(wanted.map((w) => w.pid))];
+    const exits = await eventsOf(pids, min(wanted.map((w) => w.at)), FOREVER, `AND type = ${typeCodes.exit}`);
+    // Each one's exit: the first of its pid at or after the moment asked about.
+    const exitOf = wanted.map((w) => exits.find((e) => e.pid === w.pid && BigInt(e.t) >= w.at));
+    const ends = exitOf.map((e) => (e ? BigInt(e.t) : FOREVER));
+    const from = min(starts.map((s) => s ?? NEVER));
+    const stored = await eventsOf(pids, from, max(ends));
+    return wanted.map((w, i) => {
+      const start = starts[i] ?? null;
+      const own = stored.filter(
+        (s) => s.pid === w.pid && BigInt(s.t) >= (start ?? NEVER) && BigInt(s.t) <= (ends[i] as bigint),
+      );
+      return life(w.pid, start, exitOf[i], own.slice(0, MAX_EVENTS));
+    });
+  }
+
+  const [focus] = await lives([{ pid, at: atNs }]);
+  if (!focus) return null;
+  let nodes = 1;
+  let truncated = false;
+
+  // The subtree, a level at a time: the forks of the level's processes within their lives, then the children's lives.
+  let level: Life[] = [focus];
+  for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
+    const forks = await eventsOf(
+      [...new Set(level.map((l) => l.node.pid))],
+      min(level.map((l) => l.start)),
+      max(level.map((l) => l.end)),
+      `AND type = ${typeCodes.fork}`,
+      "parent_pid",
+    );
+    // A fork's parent is the process of its parent pid whose life holds it (pids are reused).
+    const children: { parent: Life; pid: number; at: bigint; start: bigint }[] = [];
+    for (const parent of level) {
+      for (const fork of forks) {
+        const event = JSON.parse(fork.json) as VigilEvent;
+        const parentPid = "parent" in event && event.parent ? event.parent.pid : -1;
+        const at = BigInt(fork.t);
+        if (parent.node.pid !== parentPid || at < parent.start || at > parent.end) continue;
+        if (nodes + children.length >= MAX_NODES) {
+          parent.node.more++;
+          truncated = true;
+        } else {
+          children.push({ parent, pid: fork.pid, at, start: at });
+        }
+      }
+    }
+    const grown = await lives(children);
+    level = [];
+    children.forEach((child, i) => {
+      const life = grown[i];
+      if (!life) return;
+      nodes++;
+      child.parent.node.children.push(life.node);
+      level.push(life);
+    });
+  }
+
+  const ancestors: ProcessNode[] = [];
+  let child = focus;
+  for (let i = 0; i < MAX_ANCESTORS && child.node.ppid !== null && child.node.ppid > 0; i++) {
+    const [parent] = await lives([{ pid: child.node.ppid, at: child.since }]);
+    if (!parent) {
+      // Seen only through its child's events: the sensor names a process's parent in exec and fork events.
+      const seen = child.first.type === "exec" || child.first.type === "fork" ? child.first.parent : null;
+      ancestors.unshift({
+        pid: child.node.ppid,
+        start: null,
+        exit: null,
+        execs: [],
+        exe: seen?.exe ?? "",
+        comm: seen?.comm ?? "",
+        uid: null,
+        ppid: null,
+        alerts: [],
+        children: [],
+        more: 0,
+      });
+      break;
+    }
+    ancestors.unshift(parent.node);
+    child = parent;
+  }
+  return { ancestors, focus: focus.node, truncated };
+}
+
+function life(pid: number, start: bigint | null, exit: Stored | undefined, stored: Stored[]): Life | null {
+  if (stored.length === 0) return null;
+  const events = stored.map((s) => JSON.parse(s.json) as VigilEvent);
+  // What it ran last says what it is; without an exec recorded, its newest event does.
+  const newest = [...events].reverse().find((e) => e.type === "exec") ?? (events.at(-1) as VigilEvent);
+  const exited = exit && (JSON.parse(exit.json) as VigilEvent);
+  const node: ProcessNode = {
+    pid,
+    start: start === null ? null : nsToTime(start),
+    exit:
+      exited && exited.type === "exit"
+        ? { time: nsToTime(BigInt(exit.t)), code: exited.exit.code, signal: exited.exit.signal }
+        : null,
+    execs: events
+      .filter((e) => e.type === "exec")
+      .map((e) => ({
+        time: e.time,
+        exe: e.process.exe,
+        argv: e.process.argv,
+        uid: e.process.uid,
+        cwd: e.process.cwd,
+      })),
+    exe: newest.process.exe,
+    comm: newest.process.comm,
+    uid: newest.process.uid,
+    ppid: (events[0] as VigilEvent).process.ppid,
+    alerts: events.filter((e) => SECURITY.has(e.type)),
+    children: [],
+    more: 0,
+  };
+  // Its parent is looked up as of its fork or, unrecorded, its first event.
+  const since = start ?? BigInt((stored[0] as Stored).t);
+  return {
+    node,
+    start: start ?? 0n,
+    since,
+    end: exit ? BigInt(exit.t) : FOREVER,
+    first: events[0] as VigilEvent,
+  };
+}
+
+const min = (values: bigint[]) => values.reduce((a, b) => (b < a ? b : a));
+const max = (values: bigint[]) => values.reduce((a, b) => (b > a ? b : a));
