@@ -261,6 +261,50 @@ export class ClickHouseEventStore implements EventStore {
     return rows.map((r) => ({ exe: r.exe, count: Number(r.n) }));
   }
 
+  async tailStart(): Promise<string> {
+    const [last] = await this.rows<{ r: string; k: string }>(
+      `SELECT toString(received_ms) AS r, toString(key) AS k FROM ${this.t.arrivals}
+       ORDER BY received_ms DESC, key DESC LIMIT 1`,
+    );
+    return last ? `${last.r}:${last.k}` : "0:0";
+  }
+
+  /**
+   * Arrivals after the cursor, `TAIL_SCAN` at most a call, and those of them that match: a tail of a rare match
+   * moves on through arrivals that do not.
+   */
+  async arrivedAfter(filter: EventFilter, cursor: string, limit: number) {
+    const [r, k] = tailCursor(cursor);
+    const arrivals = await this.rows<{ r: string; k: string; t: string }>(
+      `SELECT toString(received_ms) AS r, toString(key) AS k, toString(time_ns) AS t FROM ${this.t.arrivals}
+       WHERE received_ms >= ${int(r)} AND (received_ms > ${int(r)} OR key > ${int(k)})
+       ORDER BY received_ms, key LIMIT ${TAIL_SCAN}`,
+    );
+    if (arrivals.length === 0) return { events: [], cursor, caughtUp: true };
+    const refs = arrivals.map((a) => `(${int(BigInt(a.t))}, ${int(BigInt(a.k))})`);
+    const found = await this.rows<{ k: string; json: string }>(
+      `SELECT toString(key) AS k, any(event) AS json FROM ${this.t.events}
+       WHERE (time_ns, key) IN (${refs.join(", ")}) ${filterConditions(filter)
+         .map((c) => `AND ${c}`)
+         .join(" ")}
+       GROUP BY time_ns, key`,
+    );
+    const byKey = new Map(found.map((f) => [f.k, f.json]));
+    const events: { cursor: string; event: VigilEvent }[] = [];
+    let last = cursor;
+    let looked = 0;
+    for (const a of arrivals) {
+      looked++;
+      last = `${a.r}:${a.k}`;
+      const json = byKey.get(a.k);
+      if (json === undefined) continue;
+      byKey.delete(a.k); // a copy of an event sent twice arrived twice: told once
+      events.push({ cursor: last, event: JSON.parse(json) as VigilEvent });
+      if (events.length === limit) break;
+    }
+    return { events, cursor: last, caughtUp: looked === arrivals.length && arrivals.length < TAIL_SCAN };
+  }
+
   processTree(host: string, pid: number, atNs: bigint): Promise<ProcessTree | null> {
     return clickhouseProcessTree((query) => this.rows(query), this.t.events, host, pid, atNs);
   }
@@ -290,21 +334,31 @@ export class ClickHouseEventStore implements EventStore {
       deleted += Number(n);
     }
     for (const shard of this.shards) {
+      await this.dropDays(shard, this.t.arrivalsLocal, (day) => day < cutoffDay);
       for (const table of [this.t.eventsLocal, this.t.countsLocal, this.t.execsLocal]) {
-        const [database, name] = table.split(".") as [string, string];
-        const present = await rowsOf<{ partition: string }>(
-          shard,
-          `SELECT DISTINCT partition FROM system.parts
-           WHERE active AND database = ${str(database)} AND table = ${str(name)}`,
-        );
-        for (const { partition } of present) {
-          if (drop.includes(Number(partition))) {
-            await shard.command({ query: `ALTER TABLE ${table} DROP PARTITION ${int(Number(partition))}` });
-          }
-        }
+        await this.dropDays(shard, table, (day) => drop.includes(day));
       }
     }
     return deleted;
+  }
+
+  /** Drops the partitions (days) of a table of one shard that `old` says are to go. */
+  private async dropDays(
+    shard: ClickHouseClient,
+    table: string,
+    old: (day: number) => boolean,
+  ): Promise<void> {
+    const [database, name] = table.split(".") as [string, string];
+    const present = await rowsOf<{ partition: string }>(
+      shard,
+      `SELECT DISTINCT partition FROM system.parts
+       WHERE active AND database = ${str(database)} AND table = ${str(name)}`,
+    );
+    for (const { partition } of present) {
+      if (old(Number(partition))) {
+        await shard.command({ query: `ALTER TABLE ${table} DROP PARTITION ${int(Number(partition))}` });
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -320,6 +374,16 @@ export class ClickHouseEventStore implements EventStore {
 async function rowsOf<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   const result = await client.query({ query, format: "JSONEachRow" });
   return (await result.json()) as T[];
+}
+
+/** Arrivals a tail reads at most per call. */
+const TAIL_SCAN = 10_000;
+
+/** A tail's position: the arrival time and key of the last event it looked at. */
+function tailCursor(cursor: string): [bigint, bigint] {
+  const match = /^(\d{1,20}):(\d{1,20})$/.exec(cursor);
+  if (!match) throw new RangeError(`not a tail position of this event store: ${JSON.stringify(cursor)}`);
+  return [BigInt(match[1] as string), BigInt(match[2] as string)];
 }
 
 const floorMinute = (ns: bigint) =>

@@ -16,6 +16,8 @@ export const tables = (layout: Layout) => {
     countsLocal: local("event_counts"),
     execs: `${layout.database}.exec_counts`,
     execsLocal: local("exec_counts"),
+    arrivals: `${layout.database}.arrivals`,
+    arrivalsLocal: local("arrivals"),
   };
 };
 
@@ -30,6 +32,8 @@ export const tables = (layout: Layout) => {
  *   every read keeps one row per key meanwhile (GROUP BY).
  * - `event_counts`, `exec_counts`: what the dashboard and the explorer's time windows read, summed as events
  *   arrive by materialized views: per minute, host and type; per hour and executable.
+ * - `arrivals`: each event's time and key in the order events reached the server, what live tails read;
+ *   partitioned by the day they arrived.
  */
 export function schemaStatements(layout: Layout): string[] {
   const t = tables(layout);
@@ -67,6 +71,10 @@ export function schemaStatements(layout: Layout): string[] {
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.execsLocal}_mv TO ${t.execsLocal} AS
       SELECT day, intDiv(minute - if(minute < 0, 59, 0), 60) AS hour, exe, count() AS count
       FROM ${t.eventsLocal} WHERE type = 0 GROUP BY day, hour, exe`,
+    `CREATE TABLE IF NOT EXISTS ${t.arrivalsLocal} (day Int32, received_ms UInt64, key UInt64, time_ns Int64)
+      ENGINE = MergeTree PARTITION BY day ORDER BY (received_ms, key)`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.arrivalsLocal}_mv TO ${t.arrivalsLocal} AS
+      SELECT toInt32(intDiv(received_ms, 86400000)) AS day, received_ms, key, time_ns FROM ${t.eventsLocal}`,
   ];
   if (layout.cluster) {
     const distributed = (name: string, local: string, shardBy: string) =>
@@ -77,6 +85,7 @@ export function schemaStatements(layout: Layout): string[] {
       distributed(t.events, t.eventsLocal, "key"),
       distributed(t.counts, t.countsLocal, "rand()"),
       distributed(t.execs, t.execsLocal, "rand()"),
+      distributed(t.arrivals, t.arrivalsLocal, "rand()"),
     );
   }
   return statements;

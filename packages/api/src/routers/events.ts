@@ -1,5 +1,5 @@
 import { tracked } from "@trpc/server";
-import { apiTokens, eventsArrivedAfter, hasWords, lastSeq } from "@vigil/db";
+import { apiTokens, hasWords } from "@vigil/db";
 import { eventTypes, verdicts } from "@vigil/events";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
@@ -88,23 +88,22 @@ export const eventsRouter = router({
   tail: procedureFor("viewer")
     .input(
       eventFilterSchema.extend({
+        /** where the event store said the last event received was (digits, or digits:digits) */
         lastEventId: z
           .string()
-          .regex(/^\d{1,20}$/)
+          .regex(/^\d{1,20}(:\d{1,20})?$/)
           .nullish(),
       }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
       const { lastEventId, since, until, ...rest } = input;
       const filter = { ...rest, sinceNs: since, untilNs: until };
-      let after = lastEventId ? BigInt(lastEventId) : lastSeq(ctx.store.sqlite);
+      let after = lastEventId ?? (await ctx.events.tailStart());
       while (!signal?.aborted && stillAllowed(ctx, ctx.actor)) {
-        const arrived = eventsArrivedAfter(ctx.store.sqlite, filter, after, TAIL_BATCH);
-        for (const { seq, event } of arrived) {
-          after = seq;
-          yield tracked(String(seq), event);
-        }
-        if (arrived.length < TAIL_BATCH) await pause(TAIL_EVERY_MS, signal);
+        const arrived = await ctx.events.arrivedAfter(filter, after, TAIL_BATCH);
+        for (const { cursor, event } of arrived.events) yield tracked(cursor, event);
+        after = arrived.cursor;
+        if (arrived.caughtUp) await pause(TAIL_EVERY_MS, signal);
       }
     }),
 });

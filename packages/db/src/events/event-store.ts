@@ -6,7 +6,9 @@ import {
   type EventCursor,
   type EventFilter,
   type EventPage,
+  eventsArrivedAfter,
   eventsBySeq,
+  lastSeq,
   newestStart,
   type Page,
   queryEvents,
@@ -58,6 +60,18 @@ export interface EventStore {
   counts(range: CountRange): Promise<EventCount[]>;
   /** The executables run most often in the hours that `range` touches (exec events). */
   topExecutables(range: CountRange, limit: number): Promise<{ exe: string; count: number }[]>;
+  /** Where a live tail starts: after every event stored now. */
+  tailStart(): Promise<string>;
+  /**
+   * Matching events that arrived after `cursor` (from tailStart or a previous call), in arrival order, each with
+   * the cursor just past it; `cursor`: past everything looked at, where the next call goes on; `caughtUp`: nothing
+   * more has arrived since.
+   */
+  arrivedAfter(
+    filter: EventFilter,
+    cursor: string,
+    limit: number,
+  ): Promise<{ events: { cursor: string; event: VigilEvent }[]; cursor: string; caughtUp: boolean }>;
   /** The process `pid` on host `host` (machine id) at `atNs`: see processTree. */
   processTree(host: string, pid: number, atNs: bigint): Promise<ProcessTree | null>;
   /** How many events it holds (SQLite counts them: slow on a large store, so callers keep the number). */
@@ -171,6 +185,16 @@ export class SqliteEventStore implements EventStore {
          GROUP BY exe ORDER BY count DESC, exe LIMIT ?`,
       )
       .all(Math.floor(fromMinute / 60), Math.floor(toMinute / 60), limit) as { exe: string; count: number }[];
+  }
+
+  async tailStart(): Promise<string> {
+    return String(lastSeq(this.store.sqlite));
+  }
+
+  async arrivedAfter(filter: EventFilter, cursor: string, limit: number) {
+    const arrived = eventsArrivedAfter(this.store.sqlite, filter, BigInt(cursor), limit);
+    const events = arrived.map(({ seq, event }) => ({ cursor: String(seq), event }));
+    return { events, cursor: events.at(-1)?.cursor ?? cursor, caughtUp: events.length < limit };
   }
 
   async processTree(host: string, pid: number, atNs: bigint): Promise<ProcessTree | null> {

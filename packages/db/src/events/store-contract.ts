@@ -351,6 +351,38 @@ export function describeEventStore(name: string, open: () => Promise<OpenedStore
       ).toEqual([{ exe: "/usr/bin/curl", count: 5 }]);
     });
 
+    it("tells a live tail what arrived after where it was, in arrival order, a batch after another", async () => {
+      const store = await setup();
+      await store.append(fleet().slice(0, 2), 1_000);
+      const start = await store.tailStart();
+      const first = fleet().slice(2, 5);
+      const second = fleet().slice(5);
+      await store.append(first, 2_000);
+      await store.append(second, 3_000);
+      const ids = (found: { events: { event: VigilEvent }[] }) => found.events.map((e) => e.event.id).sort();
+      const all = await store.arrivedAfter({}, start, 100);
+      expect(ids({ events: all.events.slice(0, 3) })).toEqual(first.map((e) => e.id).sort());
+      expect(all.events.slice(3).map((e) => e.event.id)).toEqual(second.map((e) => e.id));
+      expect(all.cursor).toBe(all.events.at(-1)?.cursor);
+      expect(all.caughtUp).toBe(true);
+      expect(await store.arrivedAfter({}, all.cursor, 100)).toEqual({
+        events: [],
+        cursor: all.cursor,
+        caughtUp: true,
+      });
+      // A page at a time, from where the last one ended.
+      const two = await store.arrivedAfter({}, start, 2);
+      expect(two.caughtUp).toBe(false);
+      const rest = await store.arrivedAfter({}, two.cursor, 100);
+      expect([...two.events, ...rest.events].map((e) => e.event.id)).toEqual(
+        all.events.map((e) => e.event.id),
+      );
+      // With a filter: only what matches, and the cursor moves on past what does not.
+      const filtered = await store.arrivedAfter({ host: "db-1" }, start, 100);
+      expect(filtered.events.map((e) => e.event.id)).toEqual(["gdb"]);
+      expect((await store.arrivedAfter({ host: "db-1" }, filtered.cursor, 100)).events).toEqual([]);
+    });
+
     it("shows a process: its ancestry, what it forked, what it ran, its exit, each pid's life apart", async () => {
       const store = await setup();
       await store.append(processHistory(), 1);
