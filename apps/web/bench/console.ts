@@ -159,7 +159,11 @@ const krsi = ["protect-running-binaries", "ptrace-only-debuggers", "no-foreign-m
 );
 const backtestMs = async (yaml: string, hours: number) => {
   const start = performance.now();
-  const result = await backtest(store, { yaml, sinceMs: lastMs - hours * 3_600_000, untilMs: lastMs });
+  const result = await backtest(store, new SqliteEventStore(store), {
+    yaml,
+    sinceMs: lastMs - hours * 3_600_000,
+    untilMs: lastMs,
+  });
   return { ms: performance.now() - start, decided: result.rules.reduce((sum, r) => sum + r.count, 0) };
 };
 let krsiWeekMs = 0;

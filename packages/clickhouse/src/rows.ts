@@ -5,6 +5,23 @@ import { searchText } from "./words";
 
 const NS_PER_MINUTE = 60_000_000_000n;
 
+const hash64 = (text: string) => createHash("sha256").update(text).digest().readBigUInt64BE(0) >> 1n;
+
+/**
+ * Everything of an event a policy rule could match on, hashed: all but what names this one event (its id, time,
+ * host) and the process ids (a rule can tell only whether the target is the process itself). Events of one host with
+ * the same shape are decided alike, so a back-test judges one of them.
+ */
+export function eventShape(event: VigilEvent): bigint {
+  const { id: _id, time: _time, host: _host, process, ...rest } = event;
+  const { pid, tid: _tid, ppid: _ppid, ...facts } = process;
+  const ref = (r: { exe: string; comm: string }) => ({ exe: r.exe, comm: r.comm });
+  const shape: Record<string, unknown> = { ...rest, process: facts };
+  if ("parent" in event && event.parent) shape.parent = ref(event.parent);
+  if ("target" in event) shape.target = { ...ref(event.target), self: event.target.pid === pid };
+  return hash64(JSON.stringify(shape));
+}
+
 /**
  * What tells an event from every other at the same nanosecond: a cryptographic hash of its host and id, so that an
  * agent cannot make an id whose row would replace another host's event when rows are merged. 63 bits, so that it
@@ -46,7 +63,8 @@ export function eventLine(event: VigilEvent, receivedMs: number): string {
   };
   const day = floorDiv(minute, 1440n);
   const key = eventKey(event.host.id, event.id);
-  return `{"day":${day},"minute":${minute},"time_ns":${timeNs},"key":${key},${JSON.stringify(columns).slice(1)}`;
+  const numbers = `"day":${day},"minute":${minute},"time_ns":${timeNs},"key":${key},"shape":${eventShape(event)}`;
+  return `{${numbers},${JSON.stringify(columns).slice(1)}`;
 }
 
 const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));

@@ -29,7 +29,8 @@ export const tables = (layout: Layout) => {
  * - `events`: one row per event, its JSON whole (`event`) beside the columns filters read. Sorted by time, which
  *   the explorer reads; partitioned by day, which retention drops. ReplacingMergeTree keyed by (time, key), key
  *   being a hash of the host and the event id (rows.ts): a retried batch stored twice is merged back into one, and
- *   every read keeps one row per key meanwhile (GROUP BY).
+ *   every read keeps one row per key meanwhile (GROUP BY). `shape`: what a policy rule can tell apart of an event
+ *   (rows.ts), so that a back-test judges one event of each shape.
  * - `event_counts`, `exec_counts`: what the dashboard and the explorer's time windows read, summed as events
  *   arrive by materialized views: per minute, host and type; per hour and executable.
  * - `arrivals`: each event's time and key in the order events reached the server, what live tails read;
@@ -60,6 +61,7 @@ export function schemaStatements(layout: Layout): string[] {
       parent_exe String,
       words String,
       file_words String,
+      shape UInt64,
       event String
     ) ENGINE = ReplacingMergeTree PARTITION BY day ORDER BY (time_ns, key)`,
     `CREATE TABLE IF NOT EXISTS ${t.countsLocal} (day Int32, minute Int64, host_id String, type UInt8, count UInt64)

@@ -137,3 +137,9 @@ export async function clusterPorts(count: number) {
   }
   return { ports, shards: ports.map((p) => p.tcp) };
 }
+
+/** Drops a test's database (over HTTP, with no client library). */
+export async function dropDatabase(url: string, database: string): Promise<void> {
+  const response = await fetch(url, { method: "POST", body: `DROP DATABASE IF EXISTS ${database}` });
+  if (!response.ok) throw new Error(`dropping ${database}: ${response.status} ${await response.text()}`);
+}

@@ -54,7 +54,7 @@ export const policiesRouter = router({
     )
     .mutation(({ ctx, input }) => {
       parsedOrThrow(input.yaml); // a draft with problems is refused now, not in the stream
-      return { id: backtests.start(ctx.store, actorName(ctx.actor), input) };
+      return { id: backtests.start(ctx.store, ctx.events, actorName(ctx.actor), input) };
     }),
 
   /** A started back-test's progress as it runs, then what the draft would have done, per rule and host. */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Store } from "@vigil/db";
+import type { EventStore, Store } from "@vigil/db";
 import { DomainError, notFound } from "../errors";
 import { type BacktestProgress, type BacktestResult, backtest } from "./backtest";
 
@@ -23,7 +23,7 @@ const MAX_RUNNING = 4;
 export class BacktestJobs {
   private readonly jobs = new Map<string, Job>();
 
-  start(store: Store, owner: string, input: Parameters<typeof backtest>[1]): string {
+  start(store: Store, events: EventStore, owner: string, input: Parameters<typeof backtest>[2]): string {
     const running = [...this.jobs.values()].filter((j) => !j.result && !j.error).length;
     if (running >= MAX_RUNNING)
       throw new DomainError(429, `${running} back-tests are running; try again when one has finished`, {
@@ -37,6 +37,7 @@ export class BacktestJobs {
     };
     backtest(
       store,
+      events,
       input,
       (progress) => {
         job.progress = progress;

@@ -1,12 +1,22 @@
-import { type EventCursor, EventWriter, hosts, nsToTime, queryEvents } from "@vigil/db";
+import { ClickHouseEventStore } from "@vigil/clickhouse";
+import { dropDatabase, startTestServer, type TestServer } from "@vigil/clickhouse/test-server";
+import {
+  type EventCursor,
+  type EventStore,
+  EventWriter,
+  hosts,
+  nsToTime,
+  queryEvents,
+  SqliteEventStore,
+} from "@vigil/db";
 import { testStore } from "@vigil/db/test-store";
 import { type VigilEvent, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { PolicyMatcher, parsePolicy } from "@vigil/policy";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type BacktestProgress, backtest } from "./backtest";
 
-let cleanup = () => {};
+let cleanup = async () => {};
 afterEach(() => cleanup());
 
 const T0 = 1_796_000_000_000; // ms
@@ -50,7 +60,8 @@ type Raw = {
 /** Two prod hosts and one staging host, with the events of a few hundred processes each, spread over an hour. */
 function seeded() {
   const t = testStore();
-  cleanup = t.cleanup;
+  cleanup = async () => t.cleanup();
+  const all: VigilEvent[] = [];
   const add = (machineId: string, name: string, env: string) =>
     t.store.db
       .insert(hosts)
@@ -75,7 +86,9 @@ function seeded() {
     raw.host = { id: host.machineId, name: host.name };
     change(raw);
     n++;
-    writer.insert(host.id, vigilEventSchema.parse(raw) as VigilEvent);
+    const event = vigilEventSchema.parse(raw) as VigilEvent;
+    writer.insert(host.id, event);
+    all.push(event);
   };
   t.store.sqlite.transaction(() => {
     for (const host of fleet) {
@@ -100,7 +113,7 @@ function seeded() {
       }
     }
   })();
-  return t;
+  return { ...t, all };
 }
 
 /** The same question answered the slow way: every event in the range, judged one by one. */
@@ -133,12 +146,44 @@ function judgedOneByOne(t: ReturnType<typeof seeded>, sinceMs: number, untilMs: 
 const asCounts = (rules: Awaited<ReturnType<typeof backtest>>["rules"]) =>
   Object.fromEntries(rules.map((r) => [r.rule, Object.fromEntries(r.hosts.map((h) => [h.name, h.count]))]));
 
-describe("backtest", () => {
+/** The seeded events in the event store under test. */
+type Engine = (t: ReturnType<typeof seeded>) => Promise<EventStore>;
+
+let clickhouse: TestServer | undefined;
+let databases = 0;
+
+const engines: [string, Engine][] = [
+  ["SQLite", async (t) => new SqliteEventStore(t.store)],
+  [
+    "ClickHouse",
+    async (t) => {
+      clickhouse ??= await startTestServer();
+      const url = clickhouse.url;
+      const database = `backtest_${process.pid}_${databases++}`;
+      const store = await ClickHouseEventStore.open({ url, database });
+      await store.append(t.all, 1);
+      const before = cleanup;
+      cleanup = async () => {
+        await store.close();
+        await dropDatabase(url, database);
+        await before();
+      };
+      return store;
+    },
+  ],
+];
+afterAll(() => clickhouse?.stop());
+
+describe.each(engines)("backtest on %s", (_, engine) => {
   it("decides what judging every event one by one decides, per rule and host, with examples and progress", async () => {
     const t = seeded();
+    const events = await engine(t);
     const progress: BacktestProgress[] = [];
-    const result = await backtest(t.store, { yaml: policy, sinceMs: T0, untilMs: T0 + 3_600_000 }, (p) =>
-      progress.push(p),
+    const result = await backtest(
+      t.store,
+      events,
+      { yaml: policy, sinceMs: T0, untilMs: T0 + 3_600_000 },
+      (p) => progress.push(p),
     );
     const expected = judgedOneByOne(t, T0, T0 + 3_600_000);
     expect(asCounts(result.rules)).toEqual(expected);
@@ -159,22 +204,34 @@ describe("backtest", () => {
 
   it("covers only the range asked for", async () => {
     const t = seeded();
-    const result = await backtest(t.store, { yaml: policy, sinceMs: T0 + 600_000, untilMs: T0 + 1_200_000 });
+    const events = await engine(t);
+    const result = await backtest(t.store, events, {
+      yaml: policy,
+      sinceMs: T0 + 600_000,
+      untilMs: T0 + 1_200_000,
+    });
     expect(asCounts(result.rules)).toEqual(judgedOneByOne(t, T0 + 600_000, T0 + 1_200_000));
-    const none = await backtest(t.store, { yaml: policy, sinceMs: T0 - 10_000, untilMs: T0 });
+    const none = await backtest(t.store, events, { yaml: policy, sinceMs: T0 - 10_000, untilMs: T0 });
     expect(none.rules).toEqual([]);
     expect(none.examined).toBe(0);
   });
 
   it("refuses a draft with problems, and stops when the caller goes away", async () => {
     const t = seeded();
+    const events = await engine(t);
     await expect(
-      backtest(t.store, { yaml: "kind: Policy", sinceMs: T0, untilMs: T0 + 1000 }),
+      backtest(t.store, events, { yaml: "kind: Policy", sinceMs: T0, untilMs: T0 + 1000 }),
     ).rejects.toMatchObject({ status: 422 });
     const gone = new AbortController();
     gone.abort();
     await expect(
-      backtest(t.store, { yaml: policy, sinceMs: T0, untilMs: T0 + 3_600_000 }, () => {}, gone.signal),
+      backtest(
+        t.store,
+        events,
+        { yaml: policy, sinceMs: T0, untilMs: T0 + 3_600_000 },
+        () => {},
+        gone.signal,
+      ),
     ).rejects.toThrow(/abort/i);
   });
 });

@@ -1,6 +1,7 @@
 import type { EventType, VigilEvent } from "@vigil/events";
 import type { Store } from "../client";
 import { typeNames } from "./codes";
+import { type GroupOf, type GroupProgress, type GroupQuery, sqliteGroups } from "./event-groups";
 import { type ProcessTree, processTree } from "./process-tree";
 import {
   type EventCursor,
@@ -74,6 +75,8 @@ export interface EventStore {
   ): Promise<{ events: { cursor: string; event: VigilEvent }[]; cursor: string; caughtUp: boolean }>;
   /** The process `pid` on host `host` (machine id) at `atNs`: see processTree. */
   processTree(host: string, pid: number, atNs: bigint): Promise<ProcessTree | null>;
+  /** Events alike for a policy rule, grouped (see GroupQuery): what a back-test judges, one example per group. */
+  groups(query: GroupQuery, progress: GroupProgress): Promise<GroupOf[]>;
   /** How many events it holds (SQLite counts them: slow on a large store, so callers keep the number). */
   stored(): Promise<number>;
   /** Deletes what retention no longer keeps; returns how many events went. */
@@ -200,6 +203,10 @@ export class SqliteEventStore implements EventStore {
   async processTree(host: string, pid: number, atNs: bigint): Promise<ProcessTree | null> {
     const hostId = this.store.sqlite.prepare("SELECT id FROM hosts WHERE machine_id = ?").pluck().get(host);
     return hostId === undefined ? null : processTree(this.store.sqlite, hostId as number, pid, atNs);
+  }
+
+  groups(query: GroupQuery, progress: GroupProgress): Promise<GroupOf[]> {
+    return sqliteGroups(this.store.sqlite, query, progress);
   }
 
   async stored(): Promise<number> {
