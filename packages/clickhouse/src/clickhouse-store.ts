@@ -170,13 +170,27 @@ export class ClickHouseEventStore implements EventStore {
   }
 
   async page(filter: EventFilter, page: Page): Promise<EventPage> {
-    const found = await this.pageRows(filter, page, "any(received_ms) AS received, any(event) AS json");
-    const last = found.at(-1);
+    // The page's keys first, from the few columns filters read; then only its rows' events.
+    const keys = await this.pageRows(filter, page, "");
+    const found = await this.byKeys(keys, "any(received_ms) AS received, any(event) AS json");
+    const rows = keys.flatMap((k) => found.get(`${k.t}:${k.k}`) ?? []);
+    const last = keys.at(-1);
     return {
-      events: found.map((r) => JSON.parse(r.json as string) as VigilEvent),
-      receivedMs: found.map((r) => Number(r.received)),
-      next: last && found.length === page.limit ? { timeNs: BigInt(last.t), seq: BigInt(last.k) } : null,
+      events: rows.map((r) => JSON.parse(r.json as string) as VigilEvent),
+      receivedMs: rows.map((r) => Number(r.received)),
+      next: last && keys.length === page.limit ? { timeNs: BigInt(last.t), seq: BigInt(last.k) } : null,
     };
+  }
+
+  /** `columns` (aggregates over a key's rows) of the rows with these keys, by `time:key`. */
+  private async byKeys(keys: { t: string; k: string }[], columns: string): Promise<Map<string, KeyedRow>> {
+    if (keys.length === 0) return new Map();
+    const wanted = keys.map((k) => `(${int(BigInt(k.t))}, ${int(BigInt(k.k))})`);
+    const rows = await this.rows<KeyedRow>(
+      `SELECT toString(time_ns) AS t, toString(key) AS k, ${columns} FROM ${this.t.events}
+       WHERE (time_ns, key) IN (${wanted.join(", ")}) GROUP BY time_ns, key`,
+    );
+    return new Map(rows.map((r) => [`${r.t}:${r.k}`, r]));
   }
 
   async newestStart(filter: EventFilter, count: number): Promise<EventCursor | undefined> {
