@@ -181,5 +181,15 @@ function life(pid: number, start: bigint | null, exit: Stored | undefined, store
   };
 }
 
-const min = (values: bigint[]) => values.reduce((a, b) => (b < a ? b : a));
-const max = (values: bigint[]) => values.reduce((a, b) => (b > a ? b : a));
+// Math.min and Math.max take no bigints.
+function min(values: bigint[]): bigint {
+  let least = values[0] as bigint;
+  for (const value of values) if (value < least) least = value;
+  return least;
+}
+
+function max(values: bigint[]): bigint {
+  let most = values[0] as bigint;
+  for (const value of values) if (value > most) most = value;
+  return most;
+}

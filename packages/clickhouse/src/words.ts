@@ -5,7 +5,7 @@
  */
 const WORD = /[\p{L}\p{N}\p{Co}\p{M}]+/gu;
 
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 const ASCII_WORD = /[a-z0-9]+/g;
 
 export function words(text: string): string[] {

@@ -13,7 +13,7 @@ import { testStore } from "@vigil/db/test-store";
 import { type VigilEvent, vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { PolicyMatcher, parsePolicy } from "@vigil/policy";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type BacktestProgress, backtest } from "./backtest";
 
 let cleanup = async () => {};

@@ -72,9 +72,10 @@ export async function backtest(
     const step = `${type} events`;
     const onSlice = (done: number) =>
       onProgress({ step, done: index * SLICES + done, total: types.length * SLICES });
+    if (selected.length === 0) onSlice(SLICES); // nothing could match
     const groups =
       selected.length === 0
-        ? (onSlice(SLICES), []) // nothing could match
+        ? []
         : await events.groups(
             {
               type,
