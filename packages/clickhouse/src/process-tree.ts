@@ -1,13 +1,22 @@
-import { nsToTime, type ProcessNode, type ProcessTree, typeCodes } from "@vigil/db";
+import {
+  nsToTime,
+  type ProcessNode,
+  type ProcessTree,
+  processNode,
+  processViewLimits,
+  seenParent,
+  typeCodes,
+} from "@vigil/db";
 import type { VigilEvent } from "@vigil/events";
 import { int, list, str } from "./literal";
 
 // As packages/db/src/events/process-tree.ts, whose answers these must be.
-const SECURITY = new Set(["unlink_running", "ptrace", "mem_write"]);
-const MAX_ANCESTORS = 64;
-const MAX_NODES = 400;
-const MAX_DEPTH = 24;
-const MAX_EVENTS = 1000;
+const {
+  ancestors: MAX_ANCESTORS,
+  nodes: MAX_NODES,
+  depth: MAX_DEPTH,
+  events: MAX_EVENTS,
+} = processViewLimits;
 const FOREVER = 2n ** 63n - 1n;
 const NEVER = -(2n ** 63n);
 
@@ -117,21 +126,7 @@ export async function clickhouseProcessTree(
   for (let i = 0; i < MAX_ANCESTORS && child.node.ppid !== null && child.node.ppid > 0; i++) {
     const [parent] = await lives([{ pid: child.node.ppid, at: child.since }]);
     if (!parent) {
-      // Seen only through its child's events: the sensor names a process's parent in exec and fork events.
-      const seen = child.first.type === "exec" || child.first.type === "fork" ? child.first.parent : null;
-      ancestors.unshift({
-        pid: child.node.ppid,
-        start: null,
-        exit: null,
-        execs: [],
-        exe: seen?.exe ?? "",
-        comm: seen?.comm ?? "",
-        uid: null,
-        ppid: null,
-        alerts: [],
-        children: [],
-        more: 0,
-      });
+      ancestors.unshift(seenParent(child.node.ppid, child.first));
       break;
     }
     ancestors.unshift(parent.node);
@@ -143,33 +138,12 @@ export async function clickhouseProcessTree(
 function life(pid: number, start: bigint | null, exit: Stored | undefined, stored: Stored[]): Life | null {
   if (stored.length === 0) return null;
   const events = stored.map((s) => JSON.parse(s.json) as VigilEvent);
-  // What it ran last says what it is; without an exec recorded, its newest event does.
-  const newest = [...events].reverse().find((e) => e.type === "exec") ?? (events.at(-1) as VigilEvent);
   const exited = exit && (JSON.parse(exit.json) as VigilEvent);
-  const node: ProcessNode = {
-    pid,
-    start: start === null ? null : nsToTime(start),
-    exit:
-      exited && exited.type === "exit"
-        ? { time: nsToTime(BigInt(exit.t)), code: exited.exit.code, signal: exited.exit.signal }
-        : null,
-    execs: events
-      .filter((e) => e.type === "exec")
-      .map((e) => ({
-        time: e.time,
-        exe: e.process.exe,
-        argv: e.process.argv,
-        uid: e.process.uid,
-        cwd: e.process.cwd,
-      })),
-    exe: newest.process.exe,
-    comm: newest.process.comm,
-    uid: newest.process.uid,
-    ppid: (events[0] as VigilEvent).process.ppid,
-    alerts: events.filter((e) => SECURITY.has(e.type)),
-    children: [],
-    more: 0,
-  };
+  const ended =
+    exited?.type === "exit" && exit
+      ? { time: nsToTime(BigInt(exit.t)), code: exited.exit.code, signal: exited.exit.signal }
+      : null;
+  const node = processNode(pid, start, ended, events);
   // Its parent is looked up as of its fork or, unrecorded, its first event.
   const since = start ?? BigInt((stored[0] as Stored).t);
   return {

@@ -3,6 +3,7 @@ import { AlertRecorder } from "./alerts";
 import type { AuthenticatedAgent } from "./authenticate";
 import type { CheckedBatch } from "./decode-batch";
 import type { IngestResult } from "./ingest";
+import { streamNumbers } from "./stream-numbers";
 
 /**
  * Stores agents' batches in an event store outside the server's database (ClickHouse), as `Ingest` does in it:
@@ -12,29 +13,19 @@ import type { IngestResult } from "./ingest";
  */
 export class IngestElsewhere {
   private readonly alerts: AlertRecorder;
-  private readonly lastSeq;
-  private readonly setLastSeq;
+  private readonly streams: ReturnType<typeof streamNumbers>;
 
   constructor(
     private readonly store: Store,
     private readonly events: EventStore,
   ) {
     this.alerts = new AlertRecorder(store.sqlite);
-    this.lastSeq = store.sqlite
-      .prepare<[string, string], number>(
-        "SELECT last_seq FROM event_streams WHERE agent_id = ? AND stream = ?",
-      )
-      .pluck();
-    this.setLastSeq = store.sqlite.prepare(
-      `INSERT INTO event_streams (agent_id, stream, last_seq) VALUES (?, ?, ?)
-       ON CONFLICT (agent_id, stream) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
-    );
+    this.streams = streamNumbers(store);
   }
 
   async write(agent: AuthenticatedAgent, batch: CheckedBatch, nowMs = Date.now()): Promise<IngestResult> {
     const { stream, firstSeq, size } = batch;
-    const stored = this.lastSeq.get(agent.agentId, stream) ?? 0;
-    const duplicates = Math.min(size, Math.max(0, stored - firstSeq + 1));
+    const duplicates = this.streams.duplicates(agent.agentId, stream, firstSeq, size);
     const from = batch.indexes.findIndex((index) => index >= duplicates);
     const events = from === -1 ? [] : batch.events.slice(from);
     const refs = await this.events.append(events, nowMs);
@@ -42,7 +33,7 @@ export class IngestElsewhere {
       events.forEach((event, i) => {
         if (isNotable(event)) this.alerts.record(agent.hostId, refs[i]?.seq ?? 0n, event, nowMs);
       });
-      if (size > 0) this.setLastSeq.run(agent.agentId, stream, firstSeq + size - 1);
+      this.streams.stored(agent.agentId, stream, firstSeq, size);
     })();
     return {
       accepted: events.length,

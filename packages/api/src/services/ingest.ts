@@ -2,6 +2,7 @@ import { EventWriter, Rollups, type Store } from "@vigil/db";
 import { AlertRecorder } from "./alerts";
 import type { AuthenticatedAgent } from "./authenticate";
 import { type DecodedBatch, decodeBatch, type Rejected } from "./decode-batch";
+import { streamNumbers } from "./stream-numbers";
 
 export type IngestResult = { accepted: number; duplicates: number; rejected: Rejected[] };
 
@@ -15,8 +16,7 @@ export class Ingest {
   private readonly writer: EventWriter;
   private readonly alerts: AlertRecorder;
   private readonly rollups: Rollups;
-  private readonly lastSeq;
-  private readonly setLastSeq;
+  private readonly streams: ReturnType<typeof streamNumbers>;
   /** How many events the store holds: counted when first asked (not on the first request), then kept. */
   private stored: number | null = null;
 
@@ -24,15 +24,7 @@ export class Ingest {
     this.writer = new EventWriter(store.sqlite);
     this.alerts = new AlertRecorder(store.sqlite);
     this.rollups = new Rollups(store.sqlite);
-    this.lastSeq = store.sqlite
-      .prepare<[string, string], number>(
-        "SELECT last_seq FROM event_streams WHERE agent_id = ? AND stream = ?",
-      )
-      .pluck();
-    this.setLastSeq = store.sqlite.prepare(
-      `INSERT INTO event_streams (agent_id, stream, last_seq) VALUES (?, ?, ?)
-       ON CONFLICT (agent_id, stream) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
-    );
+    this.streams = streamNumbers(store);
   }
 
   get storedEvents(): number {
@@ -76,8 +68,7 @@ export class Ingest {
    */
   writeIn(agent: AuthenticatedAgent, batch: DecodedBatch): IngestResult {
     const { stream, firstSeq, size, rows } = batch;
-    const stored = this.lastSeq.get(agent.agentId, stream) ?? 0;
-    const duplicates = Math.min(size, Math.max(0, stored - firstSeq + 1));
+    const duplicates = this.streams.duplicates(agent.agentId, stream, firstSeq, size);
     let accepted = 0;
     try {
       const seqs = this.writer.write(agent.hostId, rows, duplicates);
@@ -88,7 +79,7 @@ export class Ingest {
       this.rollups.countRows(agent.hostId, rows, seqs);
       this.rollups.flush();
       for (const seq of seqs) if (seq !== 0) accepted++;
-      if (size > 0) this.setLastSeq.run(agent.agentId, stream, firstSeq + size - 1);
+      this.streams.stored(agent.agentId, stream, firstSeq, size);
     } catch (error) {
       this.rollups.discard();
       throw error;

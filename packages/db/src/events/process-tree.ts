@@ -27,10 +27,60 @@ export type ProcessNode = {
 export type ProcessTree = { ancestors: ProcessNode[]; focus: ProcessNode; truncated: boolean };
 
 const SECURITY = new Set(["unlink_running", "ptrace", "mem_write"]);
-const MAX_ANCESTORS = 64;
-const MAX_NODES = 400;
-const MAX_DEPTH = 24;
+/** How far a view reaches: ancestors, processes, levels below the focus, events per process. */
+export const processViewLimits = { ancestors: 64, nodes: 400, depth: 24, events: 1000 } as const;
+const { ancestors: MAX_ANCESTORS, nodes: MAX_NODES, depth: MAX_DEPTH } = processViewLimits;
 const FOREVER = 2n ** 63n - 1n;
+
+/** A process's node from its events (oldest first, at least one), its start and its exit. */
+export function processNode(
+  pid: number,
+  start: bigint | null,
+  exit: ProcessNode["exit"],
+  events: VigilEvent[],
+): ProcessNode {
+  // What it ran last says what it is; without an exec recorded, its newest event does.
+  const newest = [...events].reverse().find((e) => e.type === "exec") ?? (events.at(-1) as VigilEvent);
+  return {
+    pid,
+    start: start === null ? null : nsToTime(start),
+    exit,
+    execs: events
+      .filter((e) => e.type === "exec")
+      .map((e) => ({
+        time: e.time,
+        exe: e.process.exe,
+        argv: e.process.argv,
+        uid: e.process.uid,
+        cwd: e.process.cwd,
+      })),
+    exe: newest.process.exe,
+    comm: newest.process.comm,
+    uid: newest.process.uid,
+    ppid: (events[0] as VigilEvent).process.ppid,
+    alerts: events.filter((e) => SECURITY.has(e.type)),
+    children: [],
+    more: 0,
+  };
+}
+
+/** A parent seen only through its child's events (`first`): the sensor names the parent in exec and fork events. */
+export function seenParent(ppid: number, first: VigilEvent): ProcessNode {
+  const seen = first.type === "exec" || first.type === "fork" ? first.parent : null;
+  return {
+    pid: ppid,
+    start: null,
+    exit: null,
+    execs: [],
+    exe: seen?.exe ?? "",
+    comm: seen?.comm ?? "",
+    uid: null,
+    ppid: null,
+    alerts: [],
+    children: [],
+    more: 0,
+  };
+}
 
 /**
  * The process `pid` on `hostId` as it was at `atNs`: its ancestry up to the oldest recorded ancestor (or init)
@@ -84,35 +134,13 @@ export function processTree(
     const rows = eventsOf.all(hostId, p, start ?? 0n, end) as EventRow[];
     if (rows.length === 0) return null;
     const events = rows.map(rowToEvent);
-    // What it ran last says what it is; without an exec recorded, its newest event does.
-    const newest = [...events].reverse().find((e) => e.type === "exec") ?? (events.at(-1) as VigilEvent);
-    const node: ProcessNode = {
-      pid: p,
-      start: start === null ? null : nsToTime(start),
-      exit: exit
-        ? {
-            time: nsToTime(exit.time_ns),
-            code: Number((exit.exit_status ?? 0n) & 0xffn),
-            signal: Number((exit.exit_status ?? 0n) >> 8n),
-          }
-        : null,
-      execs: events
-        .filter((e) => e.type === "exec")
-        .map((e) => ({
-          time: e.time,
-          exe: e.process.exe,
-          argv: e.process.argv,
-          uid: e.process.uid,
-          cwd: e.process.cwd,
-        })),
-      exe: newest.process.exe,
-      comm: newest.process.comm,
-      uid: newest.process.uid,
-      ppid: (events[0] as VigilEvent).process.ppid,
-      alerts: events.filter((e) => SECURITY.has(e.type)),
-      children: [],
-      more: 0,
+    const status = exit?.exit_status ?? 0n;
+    const ended = exit && {
+      time: nsToTime(exit.time_ns),
+      code: Number(status & 0xffn),
+      signal: Number(status >> 8n),
     };
+    const node = processNode(p, start, ended ?? null, events);
     // Its parent is looked up as of its fork or, unrecorded, its first event.
     const since = start ?? (rows[0] as EventRow).time_ns;
     return { node, start: start ?? 0n, since, end, first: events[0] as VigilEvent };
@@ -149,21 +177,7 @@ export function processTree(
   for (let i = 0; i < MAX_ANCESTORS && child.node.ppid !== null && child.node.ppid > 0; i++) {
     const parent = life(child.node.ppid, child.since);
     if (!parent) {
-      // Seen only through its child's events: the sensor names a process's parent in exec and fork events.
-      const seen = child.first.type === "exec" || child.first.type === "fork" ? child.first.parent : null;
-      ancestors.unshift({
-        pid: child.node.ppid,
-        start: null,
-        exit: null,
-        execs: [],
-        exe: seen?.exe ?? "",
-        comm: seen?.comm ?? "",
-        uid: null,
-        ppid: null,
-        alerts: [],
-        children: [],
-        more: 0,
-      });
+      ancestors.unshift(seenParent(child.node.ppid, child.first));
       break;
     }
     ancestors.unshift(parent.node);
