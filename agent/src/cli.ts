@@ -4,7 +4,7 @@ import { doctor } from "./commands/doctor";
 import { run } from "./commands/run";
 import { tail } from "./commands/tail";
 import { env } from "./env";
-import { serverUrlProblem } from "./ship/server-url";
+import { serverUrlProblem, serverUrls } from "./ship/server-url";
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -36,7 +36,11 @@ program
 program
   .command("run")
   .description("ship this host's events to a Vigil server, through a durable local spool")
-  .option("--server <url>", "the Vigil server, e.g. https://vigil.example:3000 (or VIGIL_SERVER)", env.server)
+  .option(
+    "--server <urls>",
+    "the Vigil server, e.g. https://vigil.example:3000, or several of one cluster, comma-separated: the agent moves to the next when one cannot be reached (or VIGIL_SERVER)",
+    env.server,
+  )
   .option(
     "--ca-file <path>",
     "PEM certificates of the authorities that sign the server's certificate, instead of the system's (or VIGIL_CA_FILE)",
@@ -69,8 +73,10 @@ program
   .action(async (options) => {
     if (!options.server)
       program.error("vigil-agent run: --server URL (or VIGIL_SERVER) is required", { exitCode: 2 });
-    const problem = serverUrlProblem(options.server, options.allowPlaintext);
-    if (problem) program.error(`vigil-agent run: ${problem}`, { exitCode: 2 });
+    for (const url of serverUrls(options.server)) {
+      const problem = serverUrlProblem(url, options.allowPlaintext);
+      if (problem) program.error(`vigil-agent run: ${problem}`, { exitCode: 2 });
+    }
     if (options.caFile) {
       try {
         options.ca = readFileSync(options.caFile, "utf8");

@@ -9,6 +9,7 @@ import { sensorBlocker } from "../preflight";
 import { streamEvents } from "../sensor/event-stream";
 import { agentVersion, credentialFor, EnrollmentError, osName, rotateCredential } from "../ship/enrollment";
 import { ServerClient } from "../ship/server-client";
+import { serverUrls } from "../ship/server-url";
 import { Shipper } from "../ship/shipper";
 import { Spool } from "../ship/spool";
 
@@ -42,7 +43,7 @@ export async function run(options: RunOptions): Promise<number> {
   }
   let stopping = false;
   let refused = false;
-  const client = new ServerClient(options.server, null, options.ca);
+  const client = new ServerClient(serverUrls(options.server), null, options.ca);
 
   const spool = new Spool(join(options.dataDir, "spool.db"), options.spoolMaxMb * 1024 * 1024);
   const shipper = new Shipper(spool, client, log);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Host } from "@vigil/events";
 import type { Log } from "../log";
 import { networkError, type ServerAnswer, type ServerClient } from "./server-client";
+import { serverUrls } from "./server-url";
 
 export const agentVersion = "0.1.0";
 
@@ -41,7 +42,10 @@ export async function credentialFor(options: {
   const path = join(options.dataDir, "agent.json");
   try {
     const saved = JSON.parse(readFileSync(path, "utf8")) as Saved;
-    if (saved.server === options.server && saved.machineId === options.host.id) return saved.credential;
+    // Enrolled with a server of the cluster named now (servers may be added to the list later).
+    const servers = new Set(serverUrls(options.server));
+    const sameCluster = serverUrls(saved.server).some((url) => servers.has(url));
+    if (sameCluster && saved.machineId === options.host.id) return saved.credential;
   } catch {
     // not enrolled yet
   }

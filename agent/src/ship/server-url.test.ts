@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { serverUrlProblem } from "./server-url";
+import { serverUrlProblem, serverUrls } from "./server-url";
 
 describe("serverUrlProblem", () => {
   it.each([
@@ -27,5 +27,12 @@ describe("serverUrlProblem", () => {
     );
     expect(serverUrlProblem("not a url", false)).toMatch(/is not a URL/);
     expect(serverUrlProblem("ftp://vigil.example", true)).toMatch(/not ftp:/);
+  });
+});
+
+describe("serverUrls", () => {
+  it("reads one server or several, comma-separated, blanks aside", () => {
+    expect(serverUrls("https://a:3000")).toEqual(["https://a:3000"]);
+    expect(serverUrls(" https://a:3000, https://b:3000 ,")).toEqual(["https://a:3000", "https://b:3000"]);
   });
 });

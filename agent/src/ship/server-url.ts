@@ -1,5 +1,12 @@
 import { isIP } from "node:net";
 
+/** The servers of `--server`: one URL, or several of one cluster, comma-separated. */
+export const serverUrls = (list: string): string[] =>
+  list
+    .split(",")
+    .map((url) => url.trim())
+    .filter(Boolean);
+
 /**
  * Why the agent must not use `url` as its server, or null. Credentials and events travel in the clear over http://,
  * so a server elsewhere than this host needs https:// unless plaintext is explicitly allowed.
