@@ -37,6 +37,16 @@ const schema = z.object({
     .optional()
     .transform((list) => list?.split(",").map((url) => url.trim()))
     .pipe(z.array(z.url()).min(1).optional()),
+  /**
+   * The secret the nodes of one Vigil cluster share (32 characters or more): ingest nodes present it to the control
+   * node, which then checks agents' credentials and records alerts for them.
+   */
+  VIGIL_CLUSTER_SECRET: z
+    .string()
+    .regex(/^\S{32,}$/, "VIGIL_CLUSTER_SECRET: 32 characters or more, no spaces (e.g. openssl rand -hex 32)")
+    .optional(),
+  /** Set on an ingest node: the control node (the console), to which it sends all but event batches. */
+  VIGIL_CONTROL_URL: z.url().optional(),
   /** 1: agents' batches and heartbeats are stored by a thread of their own; 0: by the main thread. */
   VIGIL_WRITE_THREAD: z
     .enum(["0", "1"])
@@ -58,6 +68,12 @@ function load() {
   if (!env.VIGIL_CLICKHOUSE_CLUSTER !== !env.VIGIL_CLICKHOUSE_SHARDS) {
     throw new Error(
       "bad environment for the Vigil server: set both VIGIL_CLICKHOUSE_CLUSTER and VIGIL_CLICKHOUSE_SHARDS (a cluster), or neither",
+    );
+  }
+  if (env.VIGIL_CONTROL_URL && (env.VIGIL_EVENT_STORE !== "clickhouse" || !env.VIGIL_CLUSTER_SECRET)) {
+    throw new Error(
+      "bad environment for the Vigil server: an ingest node (VIGIL_CONTROL_URL) stores events in ClickHouse " +
+        "(VIGIL_EVENT_STORE=clickhouse) and presents the cluster's VIGIL_CLUSTER_SECRET to the control node",
     );
   }
   return env;

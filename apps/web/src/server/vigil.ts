@@ -3,6 +3,7 @@ import { AlertDelivery } from "@vigil/api";
 import { ClickHouseEventStore } from "@vigil/clickhouse";
 import { type EventStore, openStore, SqliteEventStore, type Store } from "@vigil/db";
 import { env } from "../env";
+import { clickhouseOptions } from "./clickhouse-options";
 import { log } from "./log";
 import { startWriting, startWritingElsewhere, type Writer } from "./writing";
 
@@ -15,17 +16,7 @@ type Vigil = { store: Store; events: EventStore; writer: Writer };
 /** The event store the environment names: SQLite (the server's database) or ClickHouse. */
 function eventStore(store: Store): EventStore {
   if (env.VIGIL_EVENT_STORE === "sqlite") return new SqliteEventStore(store);
-  const shards = env.VIGIL_CLICKHOUSE_SHARDS;
-  return ClickHouseEventStore.connect({
-    url: env.VIGIL_CLICKHOUSE_URL as string,
-    username: env.VIGIL_CLICKHOUSE_USER,
-    password: env.VIGIL_CLICKHOUSE_PASSWORD,
-    database: env.VIGIL_CLICKHOUSE_DATABASE,
-    cluster:
-      env.VIGIL_CLICKHOUSE_CLUSTER && shards
-        ? { name: env.VIGIL_CLICKHOUSE_CLUSTER, shardUrls: shards }
-        : undefined,
-  });
+  return ClickHouseEventStore.connect(clickhouseOptions());
 }
 
 const DELIVERY_EVERY_MS = 5_000;

@@ -93,6 +93,18 @@ describe("built-in detections and alert groups", () => {
     expect(alertEventRefs(store, alert?.id ?? 0, 10)).toEqual([]);
   });
 
+  it("counts an event once when its alert is recorded again (a batch's alerts sent twice)", () => {
+    const { store, web } = setup();
+    const recorder = new AlertRecorder(store.sqlite);
+    const event = vigilEventSchema.parse({ ...validEvent("unlink_running"), id: "once" });
+    recorder.record(web, 77n, event);
+    recorder.record(web, 77n, event);
+    recorder.record(web, 78n, { ...event, id: "twice" });
+    const [alert] = open(store);
+    expect(alert?.count).toBe(2);
+    expect(alertEventRefs(store, alert?.id ?? 0, 10).map((r) => r.seq)).toEqual([78n, 77n]);
+  });
+
   it("refuses to update an alert that does not exist", () => {
     const { store } = setup();
     expect(() => updateAlert(store, { id: 99, status: "acknowledged" })).toThrow("no alert 99");

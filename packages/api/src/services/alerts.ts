@@ -71,7 +71,7 @@ export class AlertRecorder {
   /**
    * Adds a match of `rule` on a host to the rule's open alert, or opens one. `match` is the event behind it (its
    * reference and pid); null for what no event shows (a host's health), which the alert then stands for without
-   * events.
+   * events. An event its open alert has already is not counted again (a node sent its batch's alerts twice).
    */
   raise(
     rule: Pick<Detection, "rule" | "severity" | "title">,
@@ -84,12 +84,11 @@ export class AlertRecorder {
     const host = match ? hostId : null;
     const pid = match?.pid ?? null;
     const open = this.open.get(rule.rule) as { id: number; host_ids: string } | undefined;
-    let alertId: number;
     if (open) {
+      if (match && this.link.run(open.id, match.seq, timeNs).changes === 0) return;
       const hosts = JSON.parse(open.host_ids) as number[];
       if (!hosts.includes(hostId)) hosts.push(hostId);
       this.update.run({ hosts: JSON.stringify(hosts), timeNs, seq, host, pid, nowMs, id: open.id });
-      alertId = open.id;
     } else {
       const created = this.create.get(
         rule.rule,
@@ -103,9 +102,8 @@ export class AlertRecorder {
         pid,
         nowMs,
       ) as { id: number };
-      alertId = created.id;
+      if (match) this.link.run(created.id, match.seq, timeNs);
     }
-    if (match) this.link.run(alertId, match.seq, timeNs);
   }
 
   /** The alert a policy's rule raises, from the published version the event names (versions never change). */
