@@ -185,6 +185,48 @@ describe("a Vigil cluster on two ClickHouse shards", () => {
     expect(judged(ours as Result)).toEqual(judged(reference_ as Result));
   }, 120_000);
 
+  it("lets only the cluster's nodes ask the control node for credentials and alerts", async () => {
+    const agentCredential = (
+      (await (
+        await fetch(`${controlBase}/api/agent/v1/enroll`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ token: control.enrollToken, host: { machineId: "m-nodes", name: "nodes" } }),
+        })
+      ).json()) as { credential: string }
+    ).credential;
+    for (const path of ["/api/cluster/v1/agent", "/api/cluster/v1/alerts"]) {
+      const answers: Record<string, number> = {};
+      for (const [caller, authorization] of Object.entries({
+        none: undefined,
+        wrong: `Bearer ${SECRET}x`,
+        apiToken: `Bearer ${token}`,
+        agent: `Bearer ${agentCredential}`,
+        node: `Bearer ${SECRET}`,
+      })) {
+        const response = await fetch(`${controlBase}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(authorization && { authorization }) },
+          body: "{}",
+        });
+        answers[caller] = response.status;
+      }
+      expect({ path, answers }).toEqual({
+        path,
+        answers: { none: 401, wrong: 401, apiToken: 401, agent: 401, node: 400 }, // 400: let in, {} is not a request
+      });
+    }
+    // A node learns whose a credential is, and nothing of one that is not.
+    const ask = (credential: string) =>
+      fetch(`${controlBase}/api/cluster/v1/agent`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${SECRET}` },
+        body: JSON.stringify({ credential }),
+      });
+    expect(await (await ask(agentCredential)).json()).toMatchObject({ machineId: "m-nodes" });
+    expect((await ask(`${agentCredential.slice(0, -2)}xx`)).status).toBe(401);
+  });
+
   it("keeps every event once when the ingest node stops mid-ingest: agents move to the control node", async () => {
     agent = await startAgent(
       `${ingestBase},${controlBase}`,
@@ -247,5 +289,8 @@ describe("a Vigil cluster on two ClickHouse shards", () => {
     }
     const events = await cluster<{ events: VigilEvent[] }>("alerts.events", { id: alert?.id });
     expect(events.events.some((e) => matches(e, unlink))).toBe(true);
+    for (const server of [controlServer, ingestServer]) {
+      expect(server.output.includes(SECRET), "the cluster's secret in a node's log").toBe(false);
+    }
   }, 240_000);
 });

@@ -54,6 +54,19 @@ const table: {
     method: "GET",
     answers: { none: 307, garbage: 307, session: 200, apiToken: 307, agent: 307, enrollToken: 307 },
   },
+  // What ingest nodes ask the control node, on the cluster's secret: a server without one has no such routes.
+  {
+    route: "/api/cluster/v1/agent",
+    method: "POST",
+    body: "json",
+    answers: { none: 404, garbage: 404, session: 404, apiToken: 404, agent: 404, enrollToken: 404 },
+  },
+  {
+    route: "/api/cluster/v1/alerts",
+    method: "POST",
+    body: "json",
+    answers: { none: 404, garbage: 404, session: 404, apiToken: 404, agent: 404, enrollToken: 404 },
+  },
   // Public by design: the policy format's JSON Schema, for editors.
   {
     route: "/api/v1/schemas/policy",
