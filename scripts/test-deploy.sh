@@ -33,6 +33,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 step "docker-compose.yml"
 check "docker-compose config: docker-compose.yml is valid" docker-compose -f docker-compose.yml config -q
+check "docker-compose config: the cluster profile is valid" \
+  env VIGIL_CLUSTER_SECRET=0123456789abcdef0123456789abcdef docker-compose -f docker-compose.yml --profile cluster config -q
+check "docker/cluster-proxy.conf, the cluster profile's proxy, exists" test -f docker/cluster-proxy.conf
 for dockerfile in $(docker-compose -f docker-compose.yml config 2>/dev/null | sed -n 's/^ *dockerfile: //p'); do
   [[ -f $dockerfile ]] || fail "$dockerfile, named in docker-compose.yml, exists"
 done

@@ -162,7 +162,11 @@ const server = createServer((req, res) => {
   };
   if (path === "/api/agent/v1/events" && req.method === "POST") serve(storeBatch, req, res).catch(done);
   else if (path?.startsWith("/api/agent/")) toControl(req, res).catch(done);
-  else {
+  else if (path === "/") {
+    // What a load balancer's or the container's health check asks.
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ node: "ingest", control }));
+  } else {
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: `an ingest node serves agents only: the console is at ${control}` }));
   }
