@@ -93,7 +93,7 @@ async function storeBatch(request: Request): Promise<Response> {
       const batch = unpack(
         await decode(raw, request.headers.get("content-encoding"), agent.machineId),
       ) as CheckedBatch;
-      const refs = await events.append(batch.events, Date.now());
+      const refs = await events.append(batch.events, Date.now(), batch.lines);
       const notable = batch.events.flatMap((event, i) =>
         isNotable(event) ? [{ seq: String(refs[i]?.seq), event }] : [],
       );

@@ -118,13 +118,13 @@ export class ClickHouseEventStore implements EventStore {
    * counted once. Two nodes storing the same batch at the same moment may both store it: the table merges such
    * rows into one and every read keeps one.
    */
-  async append(events: VigilEvent[], receivedMs: number): Promise<EventRef[]> {
+  async append(events: VigilEvent[], receivedMs: number, rows?: readonly string[]): Promise<EventRef[]> {
     const refs = events.map((e) => ({ timeNs: timeToNs(e.time), seq: eventKey(e.host.id, e.id) }));
     if (events.length === 0) return refs;
     const stored = await this.alreadyStored(events);
-    const lines = events
-      .filter((e) => !stored.has(`${e.host.id}\0${e.id}`))
-      .map((e) => eventLine(e, receivedMs));
+    const lines = events.flatMap((e, i) =>
+      stored.has(`${e.host.id}\0${e.id}`) ? [] : [rows?.[i] ?? eventLine(e, receivedMs)],
+    );
     if (lines.length === 0) return refs;
     await this.ready();
     const body = Readable.from([Buffer.from(`${lines.join("\n")}\n`)], { objectMode: false });

@@ -1,1 +1,2 @@
 export * from "./clickhouse-store";
+export { eventLine } from "./rows";

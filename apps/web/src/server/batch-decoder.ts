@@ -1,6 +1,7 @@
 import { deserialize, serialize } from "node:v8";
 import { type CheckedBatch, type DecodedBatch, DomainError } from "@vigil/api";
 import { checkBatch, decodeBatch } from "@vigil/api/decode-batch";
+import { eventLine } from "@vigil/clickhouse";
 import { env } from "../env";
 import { bodyBytes, parseJson } from "./http";
 import { MAX_BATCH_BYTES } from "./load";
@@ -42,11 +43,17 @@ export type BatchDecoder = (
   machineId: string,
 ) => Promise<IncomingBatch>;
 
-/** Gunzips, parses and checks a batch body on the calling thread, for the configured event store. */
+/**
+ * Gunzips, parses and checks a batch body on the calling thread, for the configured event store: SQLite's rows, or
+ * ClickHouse's lines (most of what storing an event there costs this server, so not on the thread that answers).
+ */
 export function decodeBody(raw: Uint8Array, encoding: string | null, machineId: string): Decoded {
   const body = bodyBytes(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), encoding, MAX_BATCH_BYTES);
-  const decode = env.VIGIL_EVENT_STORE === "sqlite" ? decodeBatch : checkBatch;
-  return decode(parseJson(body), machineId, body.includes("\\u"));
+  const escapes = body.includes("\\u");
+  if (env.VIGIL_EVENT_STORE === "sqlite") return decodeBatch(parseJson(body), machineId, escapes);
+  const checked = checkBatch(parseJson(body), machineId, escapes);
+  const receivedMs = Date.now();
+  return { ...checked, lines: checked.events.map((event) => eventLine(event, receivedMs)) };
 }
 
 /** A refusal that crossed from a decoding thread, as the DomainError it was. */

@@ -24,10 +24,12 @@ export type CheckedBatch = {
   events: VigilEvent[];
   indexes: number[];
   rejected: Rejected[];
+  /** Each event as the event store writes it, where the decoding thread made that too (see EventStore.append). */
+  lines?: string[];
 };
 
 /** A batch checked and turned into row values, by any thread: what `Ingest.write` stores. */
-export type DecodedBatch = Omit<CheckedBatch, "events" | "indexes"> & { rows: EventRows };
+export type DecodedBatch = Omit<CheckedBatch, "events" | "indexes" | "lines"> & { rows: EventRows };
 
 /** Checks a batch and turns its valid events into rows (what SQLite stores): see checkBatch. */
 export function decodeBatch(body: unknown, machineId: string, escapes = true): DecodedBatch {

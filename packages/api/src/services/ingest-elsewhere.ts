@@ -28,7 +28,7 @@ export class IngestElsewhere {
     const duplicates = this.streams.duplicates(agent.agentId, stream, firstSeq, size);
     const from = batch.indexes.findIndex((index) => index >= duplicates);
     const events = from === -1 ? [] : batch.events.slice(from);
-    const refs = await this.events.append(events, nowMs);
+    const refs = await this.events.append(events, nowMs, from === -1 ? undefined : batch.lines?.slice(from));
     this.store.sqlite.transaction(() => {
       events.forEach((event, i) => {
         if (isNotable(event)) this.alerts.record(agent.hostId, refs[i]?.seq ?? 0n, event, nowMs);

@@ -45,9 +45,10 @@ export interface EventStore {
   readonly engine: "sqlite" | "clickhouse";
   /**
    * Stores validated events of hosts that exist; `receivedMs` is when they reached the server. Returns each
-   * event's reference, in order.
+   * event's reference, in order. `rows`: the events as this engine writes them, made on another thread (for
+   * ClickHouse, its `eventLine` of each), where that costs the thread calling this too much.
    */
-  append(events: VigilEvent[], receivedMs: number): Promise<EventRef[]>;
+  append(events: VigilEvent[], receivedMs: number, rows?: readonly string[]): Promise<EventRef[]>;
   /** The events of `refs` that are still stored, newest first. */
   byRef(refs: EventRef[]): Promise<{ ref: EventRef; event: VigilEvent }[]>;
   /** A page in time order, keyset-paginated (see queryEvents). */
