@@ -137,16 +137,24 @@ export class ClickHouseEventStore implements EventStore {
   }
 
   async byRef(refs: EventRef[]): Promise<{ ref: EventRef; event: VigilEvent }[]> {
-    if (refs.length === 0) return [];
-    const wanted = refs.map((r) => `(${int(r.timeNs)}, ${int(r.seq)})`);
-    const rows = await this.rows<{ t: string; k: string; json: string }>(
-      `SELECT toString(time_ns) AS t, toString(key) AS k, any(event) AS json FROM ${this.t.events}
-       WHERE (time_ns, key) IN (${wanted.join(", ")}) GROUP BY time_ns, key ORDER BY time_ns DESC, key DESC`,
+    const found = await this.byKeys(
+      refs.map((r) => ({ t: String(r.timeNs), k: String(r.seq) })),
+      "any(event) AS json",
     );
-    return rows.map((r) => ({
-      ref: { timeNs: BigInt(r.t), seq: BigInt(r.k) },
-      event: JSON.parse(r.json) as VigilEvent,
-    }));
+    return [...found.values()]
+      .map((r) => ({
+        ref: { timeNs: BigInt(r.t), seq: BigInt(r.k) },
+        event: JSON.parse(r.json as string) as VigilEvent,
+      }))
+      .sort((a, b) =>
+        a.ref.timeNs !== b.ref.timeNs
+          ? a.ref.timeNs < b.ref.timeNs
+            ? 1
+            : -1
+          : a.ref.seq < b.ref.seq
+            ? 1
+            : -1,
+      );
   }
 
   /** `host\0id` of the events of `events` already stored: looked up by host within the batch's time span. */
