@@ -23,7 +23,7 @@ import { filterConditions } from "./conditions";
 import { globToRegex } from "./glob";
 import { int, list, str } from "./literal";
 import { clickhouseProcessTree } from "./process-tree";
-import { eventKey, eventLine } from "./rows";
+import { eventKey, eventLine, LINE_COLUMNS } from "./rows";
 import { createSchema, type Layout, tables } from "./schema";
 import { windows } from "./windows";
 
@@ -129,7 +129,7 @@ export class ClickHouseEventStore implements EventStore {
     await this.ready();
     const body = Readable.from([Buffer.from(`${lines.join("\n")}\n`)], { objectMode: false });
     const { stream } = await this.client.exec({
-      query: `INSERT INTO ${this.t.events} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${this.t.events} (${LINE_COLUMNS}) FORMAT TabSeparated`,
       values: body,
     });
     stream.resume(); // the answer is empty; read it so the connection is free again

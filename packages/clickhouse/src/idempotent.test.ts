@@ -1,7 +1,7 @@
 import { vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventLine } from "./rows";
+import { eventLine, LINE_COLUMNS } from "./rows";
 import { openTestStore } from "./test-store";
 
 let close = async () => {};
@@ -36,7 +36,7 @@ describe("a batch sent again to ClickHouse", () => {
     await opened.store.append(batch, 1);
     // What the other node wrote: it looked before this one's rows were there.
     await opened.admin.command({
-      query: `INSERT INTO ${opened.database}.events FORMAT JSONEachRow ${batch.map((e) => eventLine(e, 1)).join("\n")}`,
+      query: `INSERT INTO ${opened.database}.events (${LINE_COLUMNS}) FORMAT TabSeparated\n${batch.map((e) => eventLine(e, 1)).join("\n")}\n`,
     });
     const stored = await opened.admin.query({
       query: `SELECT count() AS n FROM ${opened.database}.events`,

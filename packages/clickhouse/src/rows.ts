@@ -49,37 +49,54 @@ export const eventKey = (hostId: string, id: string): bigint =>
     .digest()
     .readBigUInt64BE(0) >> 1n;
 
-/** An event as a line of JSONEachRow for `events` (64-bit numbers written as digits: JSON.stringify cannot). */
+/** The columns of `events` an eventLine holds, in its order. */
+export const LINE_COLUMNS =
+  "day, minute, time_ns, host_id, id, key, received_ms, host_name, type, sensor, verdict, pid, ppid, uid, " +
+  "parent_pid, exe, filename, parent_exe, words, file_words, shape, event";
+
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIALS = /[\\\t\n\r]/g;
+const ESCAPED: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A string as a TabSeparated field: backslash, tab and line breaks escaped (NUL is taken as it is). */
+const field = (text: string) =>
+  SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPED[c] as string) : text;
+
+/**
+ * An event as a line of TabSeparated for `events` (LINE_COLUMNS): ClickHouse parses it several times faster than
+ * JSON, and the event's own JSON goes in with its backslashes doubled, not escaped again as a JSON string.
+ */
 export function eventLine(event: VigilEvent, receivedMs: number): string {
   const timeNs = timeToNs(event.time);
   const minute = floorDiv(timeNs, NS_PER_MINUTE);
   const p = event.process;
   const parent = "parent" in event && event.parent ? event.parent : null;
   const file = "file" in event ? event.file : null;
-  const columns = {
-    host_id: event.host.id,
-    id: event.id,
-    received_ms: receivedMs,
-    host_name: event.host.name,
-    type: typeCodes[event.type],
-    sensor: sensorCodes[event.sensor],
-    verdict: verdictCodes[event.verdict],
-    pid: p.pid,
-    ppid: p.ppid,
-    uid: p.uid,
-    parent_pid: parent ? parent.pid : -1,
-    exe: p.exe,
-    filename: p.filename,
-    parent_exe: parent ? parent.exe : "",
+  return [
+    floorDiv(minute, 1440n),
+    minute,
+    timeNs,
+    field(event.host.id),
+    field(event.id),
+    eventKey(event.host.id, event.id),
+    receivedMs,
+    field(event.host.name),
+    typeCodes[event.type],
+    sensorCodes[event.sensor],
+    verdictCodes[event.verdict],
+    p.pid,
+    p.ppid,
+    p.uid,
+    parent ? parent.pid : -1,
+    field(p.exe),
+    field(p.filename),
+    field(parent ? parent.exe : ""),
     // The fields SQLite's text search indexes (programs_fts), in its order, and the file's path (files_fts).
-    words: searchText([p.comm, p.exe, p.filename, p.argv.join(" "), p.cwd]),
-    file_words: file ? searchText([file.path]) : "",
-    event: JSON.stringify(event),
-  };
-  const day = floorDiv(minute, 1440n);
-  const key = eventKey(event.host.id, event.id);
-  const numbers = `"day":${day},"minute":${minute},"time_ns":${timeNs},"key":${key},"shape":${eventShape(event)}`;
-  return `{${numbers},${JSON.stringify(columns).slice(1)}`;
+    field(searchText([p.comm, p.exe, p.filename, p.argv.join(" "), p.cwd])),
+    file ? field(searchText([file.path])) : "",
+    eventShape(event),
+    field(JSON.stringify(event)),
+  ].join("\t");
 }
 
 const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));

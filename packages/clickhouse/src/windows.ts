@@ -3,6 +3,8 @@ import type { EventFilter } from "@vigil/db";
 const NS_PER_MINUTE = 60_000_000_000n;
 /** How much wider the next window is than the matches found so far suggest, when a window found none. */
 const WIDER = 8;
+/** The narrowest window: a millisecond. */
+const MIN_SPAN_NS = 1_000_000;
 
 /** Counts of events per minute: what windows are cut from. */
 type MinuteCounts = {
@@ -18,8 +20,9 @@ export type Window = { conditions: string[]; found(matches: number): void };
 
 /**
  * Time windows in a page's order from `startNs` (or the newest, or oldest, event): each holds about as many events
- * as the page still needs, times how many events each match has taken so far. The last one is open-ended, so an
- * event the counts do not know of yet is still read.
+ * as the page still needs, times how many events each match has taken so far, taking events as spread evenly over
+ * each minute (a busy minute is cut into parts). The last one is open-ended, so an event the counts do not know of
+ * yet is still read.
  */
 export async function* windows(
   store: MinuteCounts,
@@ -33,27 +36,48 @@ export async function* windows(
   let read = 0;
   let matched = 0;
   let perMatch = 1;
-  let near: string | null = null;
-  for (let i = 0; ; ) {
+  let near: bigint | null = null;
+  let i = 0;
+  /** Where the part of minute i not read yet ends (desc: its start is the minute's; asc: its end is). */
+  let cut: bigint | null = null;
+  for (;;) {
+    const target = needed * perMatch;
     let holds = 0;
-    let j = i;
-    for (; j < minutes.length && holds < needed * perMatch; j++)
-      holds += (minutes[j] as { count: number }).count;
-    const conditions = near ? [near] : [];
-    const last = j >= minutes.length;
-    if (!last) {
-      const edge = (minutes[j - 1] as { minute: bigint }).minute;
-      const far = desc ? `time_ns >= ${edge * NS_PER_MINUTE}` : `time_ns < ${(edge + 1n) * NS_PER_MINUTE}`;
-      conditions.push(far);
-      near = desc ? `time_ns < ${edge * NS_PER_MINUTE}` : `time_ns >= ${(edge + 1n) * NS_PER_MINUTE}`;
+    let far: bigint | null = null;
+    while (i < minutes.length && holds < target) {
+      const { minute, count } = minutes[i] as { minute: bigint; count: number };
+      const lo = minute * NS_PER_MINUTE;
+      const hi = lo + NS_PER_MINUTE;
+      const from: bigint = cut ?? (desc ? hi : lo);
+      const left = count * (Number(desc ? from - lo : hi - from) / Number(NS_PER_MINUTE));
+      if (holds + left <= target) {
+        holds += left;
+        far = desc ? lo : hi;
+        i++;
+        cut = null;
+        continue;
+      }
+      const span = BigInt(
+        Math.max(MIN_SPAN_NS, Math.ceil(((target - holds) / count) * Number(NS_PER_MINUTE))),
+      );
+      far = desc ? (from - span > lo ? from - span : lo) : from + span < hi ? from + span : hi;
+      holds = target;
+      if (far === (desc ? lo : hi)) {
+        i++;
+        cut = null;
+      } else cut = far;
     }
+    const last = i >= minutes.length && cut === null;
+    const conditions: string[] = [];
+    if (near !== null) conditions.push(desc ? `time_ns < ${near}` : `time_ns >= ${near}`);
+    if (!last && far !== null) conditions.push(desc ? `time_ns >= ${far}` : `time_ns < ${far}`);
     let got = 0;
     yield { conditions, found: (n) => (got = n) };
-    if (last) return;
+    if (last || far === null) return;
+    near = far;
     needed -= got;
     read += holds;
     matched += got;
     perMatch = matched > 0 ? read / matched : perMatch * WIDER;
-    i = j;
   }
 }

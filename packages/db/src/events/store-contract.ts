@@ -286,6 +286,24 @@ export function describeEventStore(name: string, open: () => Promise<OpenedStore
       expect(await everyPage(store, {}, "desc", 700)).toEqual(many.map((e) => e.id).reverse());
     });
 
+    it("pages through a minute crowded with events, each page full, each event once", async () => {
+      const store = await setup();
+      const crowded = Array.from({ length: 3000 }, (_, i) =>
+        event("exit", {
+          id: `c${i}`,
+          time: nsToTime(second(0) + BigInt(i) * 15_000_000n + BigInt(i % 7)),
+          process: process({ pid: i % 50 === 0 ? 7 : 8 }),
+        }),
+      );
+      await store.append(crowded, 1);
+      const ids = crowded.map((e) => e.id);
+      expect(await everyPage(store, {}, "desc", 70)).toEqual([...ids].reverse());
+      expect(await everyPage(store, {}, "asc", 70)).toEqual(ids);
+      const rare = crowded.filter((e) => e.process.pid === 7).map((e) => e.id);
+      expect(await everyPage(store, { pid: 7 }, "desc", 7)).toEqual([...rare].reverse());
+      expect(await everyPage(store, { pid: 7 }, "asc", 7)).toEqual(rare);
+    });
+
     it("finds where the newest events begin, to read them oldest first", async () => {
       const store = await setup();
       await store.append(fleet(), 1);
