@@ -193,10 +193,9 @@ export class ClickHouseEventStore implements EventStore {
   /** `columns` (aggregates over a key's rows) of the rows with these keys, by `time:key`. */
   private async byKeys(keys: { t: string; k: string }[], columns: string): Promise<Map<string, KeyedRow>> {
     if (keys.length === 0) return new Map();
-    const wanted = keys.map((k) => `(${int(BigInt(k.t))}, ${int(BigInt(k.k))})`);
     const rows = await this.rows<KeyedRow>(
       `SELECT toString(time_ns) AS t, toString(key) AS k, ${columns} FROM ${this.t.events}
-       WHERE (time_ns, key) IN (${wanted.join(", ")}) GROUP BY time_ns, key`,
+       WHERE ${withKeys(keys)} GROUP BY time_ns, key`,
     );
     return new Map(rows.map((r) => [`${r.t}:${r.k}`, r]));
   }
@@ -258,6 +257,16 @@ export class ClickHouseEventStore implements EventStore {
     return rows.map((r) => ({ minute: BigInt(r.m), count: Number(r.n) }));
   }
 
+  /** The newest (desc) or oldest event's time within a minute, or null when it has none. */
+  async edgeOf(minute: bigint, desc: boolean): Promise<bigint | null> {
+    const lo = minute * 60_000_000_000n;
+    const [row] = await this.rows<{ t: string; n: string }>(
+      `SELECT toString(${desc ? "max" : "min"}(time_ns)) AS t, toString(count()) AS n FROM ${this.t.events}
+       WHERE time_ns >= ${int(lo)} AND time_ns < ${int(lo + 60_000_000_000n)}`,
+    );
+    return row && row.n !== "0" ? BigInt(row.t) : null;
+  }
+
   async counts({ fromMinute, toMinute, bucketMinutes, hosts }: CountRange): Promise<EventCount[]> {
     const unit = bucketMinutes % 60 === 0 ? 60 : 1;
     const per = bucketMinutes / unit;
@@ -307,10 +316,9 @@ export class ClickHouseEventStore implements EventStore {
        ORDER BY received_ms, key LIMIT ${TAIL_SCAN}`,
     );
     if (arrivals.length === 0) return { events: [], cursor, caughtUp: true };
-    const refs = arrivals.map((a) => `(${int(BigInt(a.t))}, ${int(BigInt(a.k))})`);
     const found = await this.rows<{ k: string; json: string }>(
       `SELECT toString(key) AS k, any(event) AS json FROM ${this.t.events}
-       WHERE (time_ns, key) IN (${refs.join(", ")}) ${filterConditions(filter)
+       WHERE ${withKeys(arrivals)} ${filterConditions(filter)
          .map((c) => `AND ${c}`)
          .join(" ")}
        GROUP BY time_ns, key`,
@@ -446,6 +454,23 @@ export class ClickHouseEventStore implements EventStore {
 async function rowsOf<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   const result = await client.query({ query, format: "JSONEachRow" });
   return (await result.json()) as T[];
+}
+
+/**
+ * The condition that a row has one of these times and keys. Its time range comes first: 18.16 finds the rows of a
+ * list of (time, key) pairs by reading every row, but the range by the table's order (a page of 100 on 10M events:
+ * 255 ms without it).
+ */
+function withKeys(keys: { t: string; k: string }[]): string {
+  let least = BigInt(keys[0]?.t ?? 0);
+  let most = least;
+  for (const { t } of keys) {
+    const ns = BigInt(t);
+    if (ns < least) least = ns;
+    if (ns > most) most = ns;
+  }
+  const pairs = keys.map((k) => `(${int(BigInt(k.t))}, ${int(BigInt(k.k))})`);
+  return `time_ns >= ${int(least)} AND time_ns <= ${int(most)} AND (time_ns, key) IN (${pairs.join(", ")})`;
 }
 
 /** Arrivals a tail reads at most per call. */

@@ -6,13 +6,14 @@ const WIDER = 8;
 /** The narrowest window: a millisecond. */
 const MIN_SPAN_NS = 1_000_000;
 
-/** Counts of events per minute: what windows are cut from. */
+/** Counts of events per minute, what windows are cut from; and where in a minute its newest (oldest) event is. */
 type MinuteCounts = {
   minuteCounts(
     filter: EventFilter,
     desc: boolean,
     startNs?: bigint,
   ): Promise<{ minute: bigint; count: number }[]>;
+  edgeOf(minute: bigint, desc: boolean): Promise<bigint | null>;
 };
 
 /** A time window's conditions; `found` says how many of the page it gave, which sizes the next one. */
@@ -32,14 +33,20 @@ export async function* windows(
   limit: number,
 ): AsyncGenerator<Window> {
   const minutes = await store.minuteCounts(filter, desc, startNs);
-  let needed = limit;
+  // The first minute is read from its newest (oldest) event on: events come in bursts, and a window of the minute's
+  // end would find none and make the next ones wider than they need to be.
+  const first = minutes[0] && (await store.edgeOf(minutes[0].minute, desc));
   let read = 0;
   let matched = 0;
   let perMatch = 1;
   let near: bigint | null = null;
   let i = 0;
   /** Where the part of minute i not read yet ends (desc: its start is the minute's; asc: its end is). */
-  let cut: bigint | null = null;
+  let cut: bigint | null = first == null ? null : desc ? first + 1n : first;
+  if (cut !== null && startNs !== undefined && (desc ? startNs + 1n < cut : startNs > cut)) {
+    cut = desc ? startNs + 1n : startNs;
+  }
+  let needed = limit;
   for (;;) {
     const target = needed * perMatch;
     let holds = 0;
