@@ -63,7 +63,7 @@ export function schemaStatements(layout: Layout): string[] {
       file_words String,
       shape UInt64,
       event String
-    ) ENGINE = ReplacingMergeTree PARTITION BY day ORDER BY (time_ns, key)`,
+    ) ENGINE = ReplacingMergeTree PARTITION BY day ORDER BY (time_ns, key) SETTINGS index_granularity = 1024`,
     `CREATE TABLE IF NOT EXISTS ${t.countsLocal} (day Int32, minute Int64, host_id String, type UInt8, count UInt64)
       ENGINE = SummingMergeTree PARTITION BY day ORDER BY (minute, host_id, type)`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.countsLocal}_mv TO ${t.countsLocal} AS
