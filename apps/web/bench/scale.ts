@@ -115,7 +115,13 @@ async function clickhouseBackend(shards: number): Promise<Backend> {
     env,
     async open() {
       const store = await ClickHouseEventStore.open({ url: urls[0] as string, cluster });
-      const client = createClient({ url: urls[0], clickhouse_settings: { insert_distributed_sync: 1 } });
+      // Copying tens of millions of rows takes minutes: one request.
+      const client = createClient({
+        url: urls[0],
+        request_timeout: 3_600_000,
+        // progress headers keep the connection busy while the copy runs (the client warns without them)
+        clickhouse_settings: { insert_distributed_sync: 1, send_progress_in_http_headers: 1 },
+      });
       const one = async (query: string) =>
         (
           (await (await client.query({ query, format: "JSONEachRow" })).json()) as Record<string, string>[]
