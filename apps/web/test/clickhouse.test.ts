@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matches, runScenario, scenarioFiles } from "../../../agent/test/harness";
 import { SimulatedFleet } from "../fleet-sim/fleet";
 import {
-  cli,
+  adminToken,
+  consoleApi,
   dataDir,
   exportedEvents,
   freePort,
@@ -29,21 +30,12 @@ describe("events kept in ClickHouse", () => {
   let agent: Running;
   let fleet: SimulatedFleet;
   let base: string;
-  let adminToken: string;
   let accepted = 0;
   const startedAt = new Date().toISOString();
   const marker = `vigil-ch-${process.pid}-${Date.now()}`;
   let unlink: Record<string, unknown>;
 
-  const trpc = async <T>(path: string, input: unknown): Promise<T> => {
-    const query = `?input=${encodeURIComponent(JSON.stringify(input))}`;
-    const response = await fetch(`${base}/api/trpc/${path}${query}`, {
-      headers: { authorization: `Bearer ${adminToken}` },
-    });
-    const body = (await response.json()) as { result?: { data: T }; error?: unknown };
-    if (!body.result) throw new Error(`${path}: ${response.status} ${JSON.stringify(body.error)}`);
-    return body.result.data;
-  };
+  let trpc: ReturnType<typeof consoleApi>;
 
   beforeAll(async () => {
     clickhouse = await startTestServer();
@@ -53,10 +45,7 @@ describe("events kept in ClickHouse", () => {
       VIGIL_CLICKHOUSE_URL: clickhouse.url,
     });
     agent = await startAgent(base, mkdtempSync(join(tmpdir(), "vigil-agent-")), data.enrollToken);
-    adminToken = execFileSync(cli, ["--data-dir", data.dir, "token", "create", "--role", "admin"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
+    trpc = consoleApi(base, adminToken(data.dir));
     fleet = await SimulatedFleet.start({
       server: base,
       enrollToken: data.enrollToken,

@@ -8,26 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matches, runScenario, scenarioFiles } from "../../../agent/test/harness";
 import { agentBodies, enrollHosts, shipAll } from "../bench/ship";
 import { SimulatedFleet } from "../fleet-sim/fleet";
-import { cli, dataDir, exportedEvents, freePort, type Running, startAgent, startServer } from "./processes";
+import {
+  adminToken,
+  consoleApi,
+  dataDir,
+  exportedEvents,
+  freePort,
+  type Running,
+  startAgent,
+  startServer,
+} from "./processes";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SECRET = "a-cluster-secret-of-the-tests-long-enough";
 const BATCH = 2000;
-
-/** A console's tRPC API, as an admin token calls it. */
-function console_(base: string, token: string) {
-  return async <T>(path: string, input: unknown): Promise<T> => {
-    const response = await fetch(
-      `${base}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-      },
-    );
-    const body = (await response.json()) as { result?: { data: T }; error?: unknown };
-    if (!body.result) throw new Error(`${path}: ${response.status} ${JSON.stringify(body.error)}`);
-    return body.result.data;
-  };
-}
 
 /** A back-test of `yaml` over the last day, run to its end through the console's API (its progress streamed). */
 async function backtestOf(base: string, token: string, yaml: string): Promise<unknown> {
@@ -87,12 +81,6 @@ describe("a Vigil cluster on two ClickHouse shards", () => {
   const marker = `vigil-cluster-${process.pid}-${Date.now()}`;
   let unlink: Record<string, unknown>;
 
-  const adminToken = (dir: string) =>
-    execFileSync(cli, ["--data-dir", dir, "token", "create", "--role", "admin"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
-
   beforeAll(async () => {
     const { ports, shards: tcp } = await clusterPorts(2);
     for (const p of ports) shards.push(await startTestServer({ ports: p, shards: tcp }));
@@ -134,8 +122,8 @@ describe("a Vigil cluster on two ClickHouse shards", () => {
   });
 
   it("answers the explorer, process view, dashboard and back-test as SQLite does on the same events", async () => {
-    const cluster = console_(controlBase, token);
-    const sqlite = console_(referenceBase, referenceToken);
+    const cluster = consoleApi(controlBase, token);
+    const sqlite = consoleApi(referenceBase, referenceToken);
     for (const filter of [
       {},
       { host: "bench-1" },
@@ -278,7 +266,7 @@ describe("a Vigil cluster on two ClickHouse shards", () => {
     }
     expect(exported).toBe(accepted);
     // The alert of the running binary deleted, with its event, whichever node stored it.
-    const cluster = console_(controlBase, token);
+    const cluster = consoleApi(controlBase, token);
     type Alert = { id: number; rule: string };
     let alert: Alert | undefined;
     for (let attempt = 0; attempt < 60 && !alert; attempt++) {

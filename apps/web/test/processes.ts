@@ -165,3 +165,23 @@ export async function exportedEvents(
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/** A new admin API token for the server of data directory `dir`. */
+export const adminToken = (dir: string) =>
+  execFileSync(cli, ["--data-dir", dir, "token", "create", "--role", "admin"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  }).trim();
+
+/** The console's tRPC queries, as `token` calls them on the server at `base`: a result's data, or an error. */
+export function consoleApi(base: string, token: string) {
+  return async <T>(path: string, input: unknown): Promise<T> => {
+    const query = `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const response = await fetch(`${base}/api/trpc/${path}${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = (await response.json()) as { result?: { data: T }; error?: unknown };
+    if (!body.result) throw new Error(`${path}: ${response.status} ${JSON.stringify(body.error)}`);
+    return body.result.data;
+  };
+}

@@ -23,7 +23,7 @@ import { filterConditions } from "./conditions";
 import { globToRegex } from "./glob";
 import { int, list, str } from "./literal";
 import { clickhouseProcessTree } from "./process-tree";
-import { eventKey, eventLine, LINE_COLUMNS } from "./rows";
+import { eventKey, eventLine, floorDiv, LINE_COLUMNS, NS_PER_MINUTE } from "./rows";
 import { createSchema, type Layout, tables } from "./schema";
 import { windows } from "./windows";
 
@@ -137,24 +137,18 @@ export class ClickHouseEventStore implements EventStore {
   }
 
   async byRef(refs: EventRef[]): Promise<{ ref: EventRef; event: VigilEvent }[]> {
+    const unique = [...new Map(refs.map((r) => [`${r.timeNs}:${r.seq}`, r])).values()];
+    const newestFirst = unique.sort((a, b) =>
+      a.timeNs === b.timeNs ? compare(b.seq, a.seq) : compare(b.timeNs, a.timeNs),
+    );
     const found = await this.byKeys(
-      refs.map((r) => ({ t: String(r.timeNs), k: String(r.seq) })),
+      newestFirst.map((r) => ({ t: String(r.timeNs), k: String(r.seq) })),
       "any(event) AS json",
     );
-    return [...found.values()]
-      .map((r) => ({
-        ref: { timeNs: BigInt(r.t), seq: BigInt(r.k) },
-        event: JSON.parse(r.json as string) as VigilEvent,
-      }))
-      .sort((a, b) =>
-        a.ref.timeNs !== b.ref.timeNs
-          ? a.ref.timeNs < b.ref.timeNs
-            ? 1
-            : -1
-          : a.ref.seq < b.ref.seq
-            ? 1
-            : -1,
-      );
+    return newestFirst.flatMap((ref) => {
+      const row = found.get(`${ref.timeNs}:${ref.seq}`);
+      return row ? [{ ref, event: JSON.parse(row.json as string) as VigilEvent }] : [];
+    });
   }
 
   /** `host\0id` of the events of `events` already stored: looked up by host within the batch's time span. */
@@ -179,7 +173,7 @@ export class ClickHouseEventStore implements EventStore {
 
   async page(filter: EventFilter, page: Page): Promise<EventPage> {
     // The page's keys first, from the few columns filters read; then only its rows' events.
-    const keys = await this.pageRows(filter, page, "");
+    const keys = await this.pageKeys(filter, page);
     const found = await this.byKeys(keys, "any(received_ms) AS received, any(event) AS json");
     const rows = keys.flatMap((k) => found.get(`${k.t}:${k.k}`) ?? []);
     const last = keys.at(-1);
@@ -201,7 +195,7 @@ export class ClickHouseEventStore implements EventStore {
   }
 
   async newestStart(filter: EventFilter, count: number): Promise<EventCursor | undefined> {
-    const keys = await this.pageRows(filter, { order: "desc", limit: count }, "");
+    const keys = await this.pageKeys(filter, { order: "desc", limit: count });
     const oldest = keys.at(-1);
     if (!oldest) return undefined;
     // The cursor is exclusive: just before the oldest of them.
@@ -211,11 +205,11 @@ export class ClickHouseEventStore implements EventStore {
   }
 
   /**
-   * The rows of a page, with `columns` beside their time (`t`) and key (`k`). Read a time window at a time,
+   * The time (`t`) and key (`k`) of a page's rows. Read a time window at a time,
    * newest (or oldest) first, each window holding about as many events as the page still needs times how rare
    * matches have been: ClickHouse sorts what a window holds, so an unbounded query would sort every match.
    */
-  private async pageRows(filter: EventFilter, page: Page, columns: string): Promise<KeyedRow[]> {
+  private async pageKeys(filter: EventFilter, page: Page): Promise<{ t: string; k: string }[]> {
     const desc = page.order === "desc";
     const where = filterConditions(filter);
     if (page.after) {
@@ -226,11 +220,11 @@ export class ClickHouseEventStore implements EventStore {
       );
     }
     const dir = desc ? "DESC" : "ASC";
-    const found: KeyedRow[] = [];
+    const found: { t: string; k: string }[] = [];
     const startNs = page.after?.timeNs ?? (desc ? filter.untilNs : filter.sinceNs);
     for await (const window of windows(this, filter, desc, startNs, page.limit)) {
-      const rows = await this.rows<KeyedRow>(
-        `SELECT toString(time_ns) AS t, toString(key) AS k${columns ? `, ${columns}` : ""} FROM ${this.t.events}
+      const rows = await this.rows<{ t: string; k: string }>(
+        `SELECT toString(time_ns) AS t, toString(key) AS k FROM ${this.t.events}
          WHERE ${[...where, ...window.conditions].join(" AND ") || "1"}
          GROUP BY time_ns, key ORDER BY time_ns ${dir}, key ${dir} LIMIT ${int(page.limit - found.length)}`,
       );
@@ -249,7 +243,8 @@ export class ClickHouseEventStore implements EventStore {
   ): Promise<{ minute: bigint; count: number }[]> {
     const where: string[] = [];
     if (filter.types?.length) where.push(`type IN (${list(filter.types.map((t) => int(typeCodes[t])))})`);
-    if (startNs !== undefined) where.push(`minute ${desc ? "<=" : ">="} ${int(floorMinute(startNs))}`);
+    if (startNs !== undefined)
+      where.push(`minute ${desc ? "<=" : ">="} ${int(floorDiv(startNs, NS_PER_MINUTE))}`);
     const rows = await this.rows<{ m: string; n: string }>(
       `SELECT toString(minute) AS m, toString(sum(count)) AS n FROM ${this.t.counts}
        ${where.length ? `WHERE ${where.join(" AND ")}` : ""} GROUP BY minute ORDER BY minute ${desc ? "DESC" : "ASC"}`,
@@ -259,10 +254,10 @@ export class ClickHouseEventStore implements EventStore {
 
   /** The newest (desc) or oldest event's time within a minute, or null when it has none. */
   async edgeOf(minute: bigint, desc: boolean): Promise<bigint | null> {
-    const lo = minute * 60_000_000_000n;
+    const lo = minute * NS_PER_MINUTE;
     const [row] = await this.rows<{ t: string; n: string }>(
       `SELECT toString(${desc ? "max" : "min"}(time_ns)) AS t, toString(count()) AS n FROM ${this.t.events}
-       WHERE time_ns >= ${int(lo)} AND time_ns < ${int(lo + 60_000_000_000n)}`,
+       WHERE time_ns >= ${int(lo)} AND time_ns < ${int(lo + NS_PER_MINUTE)}`,
     );
     return row && row.n !== "0" ? BigInt(row.t) : null;
   }
@@ -473,6 +468,8 @@ function withKeys(keys: { t: string; k: string }[]): string {
   return `time_ns >= ${int(least)} AND time_ns <= ${int(most)} AND (time_ns, key) IN (${pairs.join(", ")})`;
 }
 
+const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Arrivals a tail reads at most per call. */
 const TAIL_SCAN = 10_000;
 
@@ -482,6 +479,3 @@ function tailCursor(cursor: string): [bigint, bigint] {
   if (!match) throw new RangeError(`not a tail position of this event store: ${JSON.stringify(cursor)}`);
   return [BigInt(match[1] as string), BigInt(match[2] as string)];
 }
-
-const floorMinute = (ns: bigint) =>
-  ns >= 0n ? ns / 60_000_000_000n : -((-ns + 59_999_999_999n) / 60_000_000_000n);

@@ -4,7 +4,7 @@ import { vigilEventSchema } from "@vigil/events";
 import { validEvent } from "@vigil/events/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClickHouseEventStore } from "./clickhouse-store";
-import { clusterPorts, startTestServer, type TestServer } from "./test-server";
+import { clusterPorts, dropDatabase, startTestServer, type TestServer } from "./test-server";
 
 // The same contract on two shards: events spread over both by their key, read through Distributed tables.
 const shards: TestServer[] = [];
@@ -30,11 +30,7 @@ async function openClusterStore() {
     addHost: () => {},
     close: async () => {
       await store.close();
-      for (const url of shardUrls) {
-        const admin = createClient({ url });
-        await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-        await admin.close();
-      }
+      for (const url of shardUrls) await dropDatabase(url, database);
     },
   };
 }

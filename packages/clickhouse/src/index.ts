@@ -1,2 +1,1 @@
 export * from "./clickhouse-store";
-export { eventLine } from "./rows";

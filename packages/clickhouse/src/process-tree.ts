@@ -1,29 +1,22 @@
 import {
+  ancestry,
   nsToTime,
-  type ProcessNode,
+  type ProcessLife,
   type ProcessTree,
   processNode,
   processViewLimits,
-  seenParent,
   typeCodes,
 } from "@vigil/db";
 import type { VigilEvent } from "@vigil/events";
 import { int, list, str } from "./literal";
 
 // As packages/db/src/events/process-tree.ts, whose answers these must be.
-const {
-  ancestors: MAX_ANCESTORS,
-  nodes: MAX_NODES,
-  depth: MAX_DEPTH,
-  events: MAX_EVENTS,
-} = processViewLimits;
+const { nodes: MAX_NODES, depth: MAX_DEPTH, events: MAX_EVENTS } = processViewLimits;
 const FOREVER = 2n ** 63n - 1n;
 const NEVER = -(2n ** 63n);
 
 type Rows = <T>(query: string) => Promise<T[]>;
 type Stored = { t: string; pid: number; type: number; json: string };
-/** A process's life: its node, and what growing it and finding its parent need. */
-type Life = { node: ProcessNode; start: bigint; since: bigint; end: bigint; first: VigilEvent };
 
 /**
  * The process view on ClickHouse: what processTree answers on SQLite, found a level of the tree at a time (a few
@@ -48,7 +41,9 @@ export async function clickhouseProcessTree(
     );
 
   /** The processes alive at each `at`: their start, when known (a fork seen), else found first. */
-  async function lives(wanted: { pid: number; at: bigint; start?: bigint }[]): Promise<(Life | null)[]> {
+  async function lives(
+    wanted: { pid: number; at: bigint; start?: bigint }[],
+  ): Promise<(ProcessLife | null)[]> {
     if (wanted.length === 0) return [];
     const starts: (bigint | null)[] = [];
     for (const w of wanted) {
@@ -85,7 +80,7 @@ export async function clickhouseProcessTree(
   let truncated = false;
 
   // The subtree, a level at a time: the forks of the level's processes within their lives, then the children's lives.
-  let level: Life[] = [focus];
+  let level: ProcessLife[] = [focus];
   for (let depth = 0; depth < MAX_DEPTH && level.length > 0; depth++) {
     const forks = await eventsOf(
       [...new Set(level.map((l) => l.node.pid))],
@@ -95,7 +90,7 @@ export async function clickhouseProcessTree(
       "parent_pid",
     );
     // A fork's parent is the process of its parent pid whose life holds it (pids are reused).
-    const children: { parent: Life; pid: number; at: bigint; start: bigint }[] = [];
+    const children: { parent: ProcessLife; pid: number; at: bigint; start: bigint }[] = [];
     for (const parent of level) {
       for (const fork of forks) {
         const event = JSON.parse(fork.json) as VigilEvent;
@@ -121,21 +116,16 @@ export async function clickhouseProcessTree(
     });
   }
 
-  const ancestors: ProcessNode[] = [];
-  let child = focus;
-  for (let i = 0; i < MAX_ANCESTORS && child.node.ppid !== null && child.node.ppid > 0; i++) {
-    const [parent] = await lives([{ pid: child.node.ppid, at: child.since }]);
-    if (!parent) {
-      ancestors.unshift(seenParent(child.node.ppid, child.first));
-      break;
-    }
-    ancestors.unshift(parent.node);
-    child = parent;
-  }
+  const ancestors = await ancestry(focus, async (p, at) => (await lives([{ pid: p, at }]))[0] ?? null);
   return { ancestors, focus: focus.node, truncated };
 }
 
-function life(pid: number, start: bigint | null, exit: Stored | undefined, stored: Stored[]): Life | null {
+function life(
+  pid: number,
+  start: bigint | null,
+  exit: Stored | undefined,
+  stored: Stored[],
+): ProcessLife | null {
   if (stored.length === 0) return null;
   const events = stored.map((s) => JSON.parse(s.json) as VigilEvent);
   const exited = exit && (JSON.parse(exit.json) as VigilEvent);

@@ -3,7 +3,7 @@ import { sensorCodes, timeToNs, typeCodes, verdictCodes } from "@vigil/db";
 import type { VigilEvent } from "@vigil/events";
 import { searchText } from "./words";
 
-const NS_PER_MINUTE = 60_000_000_000n;
+export const NS_PER_MINUTE = 60_000_000_000n;
 
 /**
  * A quick 53-bit hash of a string (two multiply-xorshift lanes over its UTF-16 units): for grouping, where a
@@ -99,4 +99,5 @@ export function eventLine(event: VigilEvent, receivedMs: number): string {
   ].join("\t");
 }
 
-const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+/** a / b rounded down (bigint division rounds toward zero). */
+export const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));

@@ -1,6 +1,7 @@
 import { createClient } from "@clickhouse/client";
 import { inject } from "vitest";
 import { ClickHouseEventStore } from "./clickhouse-store";
+import { dropDatabase } from "./test-server";
 
 let databases = 0;
 
@@ -18,8 +19,8 @@ export async function openTestStore() {
     addHost: () => {}, // hosts are the control plane's: events name theirs
     close: async () => {
       await store.close();
-      await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
       await admin.close();
+      await dropDatabase(url, database);
     },
   };
 }

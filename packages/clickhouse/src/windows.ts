@@ -1,6 +1,6 @@
 import type { EventFilter } from "@vigil/db";
+import { NS_PER_MINUTE } from "./rows";
 
-const NS_PER_MINUTE = 60_000_000_000n;
 /** How much wider the next window is than the matches found so far suggest, when a window found none. */
 const WIDER = 8;
 /** The narrowest window: a millisecond. */

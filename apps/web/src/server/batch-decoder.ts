@@ -1,7 +1,8 @@
 import { deserialize, serialize } from "node:v8";
 import { type CheckedBatch, type DecodedBatch, DomainError } from "@vigil/api";
 import { checkBatch, decodeBatch } from "@vigil/api/decode-batch";
-import { eventLine } from "@vigil/clickhouse";
+// The lines alone: the decoding threads need not load ClickHouse's client.
+import { eventLine } from "@vigil/clickhouse/rows";
 import { env } from "../env";
 import { bodyBytes, parseJson } from "./http";
 import { MAX_BATCH_BYTES } from "./load";

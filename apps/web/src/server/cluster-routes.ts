@@ -1,11 +1,15 @@
 // What the control node answers the ingest nodes of its cluster (server/ingest-node.ts), on VIGIL_CLUSTER_SECRET.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { AlertRecorder, authenticateAgent, badRequest, bearer, notFound, unauthorized } from "@vigil/api";
+import { oncePer, type Store } from "@vigil/db";
 import { describeIssues, type VigilEvent, vigilEventSchema } from "@vigil/events";
 import { z } from "zod";
 import { env } from "../env";
 import { errorResponse, json, readJson } from "./http";
 import { vigil } from "./vigil";
+
+/** One recorder for the database: its statements prepared, and the policies it parsed, kept between requests. */
+const recorderOf = oncePer((sqlite: Store["sqlite"]) => new AlertRecorder(sqlite));
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
@@ -56,7 +60,7 @@ export async function alertsOfEvents(request: Request): Promise<Response> {
       event: parsed(vigilEventSchema, e.event) as VigilEvent,
     }));
     const { store } = vigil();
-    const recorder = new AlertRecorder(store.sqlite);
+    const recorder = recorderOf(store.sqlite);
     store.sqlite.transaction(() => {
       for (const { seq, event } of events) recorder.record(body.hostId, seq, event);
     })();

@@ -11,7 +11,14 @@ import {
   recordHeartbeat,
   retentionSetting,
 } from "@vigil/api";
-import { type EventStore, pruneEvents, pruneOrphans, pruneRollups, type Store } from "@vigil/db";
+import {
+  type EventStore,
+  pruneEvents,
+  pruneOrphans,
+  pruneRollups,
+  type Retention,
+  type Store,
+} from "@vigil/db";
 import { env } from "../env";
 import { type IncomingBatch, unpack } from "./batch-decoder";
 import { log } from "./log";
@@ -48,6 +55,20 @@ function decodedFor<T extends "rows" | "events">(batch: IncomingBatch, form: T) 
   if (!(form in decoded))
     throw new Error(`a batch decoded for another event store reached the ${form} writer`);
   return decoded as T extends "rows" ? DecodedBatch : CheckedBatch;
+}
+
+/** Retention with the limits set now, every minute; a run still going when the next is due is not doubled. */
+function everyRetention(store: Store, prune: (retention: Retention) => Promise<void>): void {
+  let pruning = false;
+  setInterval(() => {
+    if (pruning) return;
+    pruning = true;
+    prune(currentRetention(store))
+      .catch((error) => log.error({ err: error }, "retention failed"))
+      .finally(() => {
+        pruning = false;
+      });
+  }, RETENTION_EVERY_MS).unref();
 }
 
 /** The host health check, every 15 s, on the thread that writes. */
@@ -89,29 +110,19 @@ export function startWriting(store: Store, groupMs: number): Writer {
       log.error({ err: error }, "checkpoint failed");
     }
   }, IDLE_CHECKPOINT_MS).unref();
-  let pruning = false;
-  setInterval(() => {
-    if (pruning) return;
-    pruning = true;
-    const retention = currentRetention(store);
-    pruneEvents(store.sqlite, retention, Date.now(), {
+  everyRetention(store, async (retention) => {
+    const deleted = await pruneEvents(store.sqlite, retention, Date.now(), {
       pause: yieldToIngest,
       count: () => ingest.storedEvents,
-    })
-      .then(async (deleted) => {
-        ingest.removed(deleted);
-        // The dashboard's counts follow the age limit (not the count limit: they are what happened, and small).
-        pruneRollups(store.sqlite, Date.now() - retention.maxAgeMs);
-        if (deleted > 0) {
-          pruneAlertEvents(store);
-          await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
-        }
-      })
-      .catch((error) => log.error({ err: error }, "retention failed"))
-      .finally(() => {
-        pruning = false;
-      });
-  }, RETENTION_EVERY_MS).unref();
+    });
+    ingest.removed(deleted);
+    // The dashboard's counts follow the age limit (not the count limit: they are what happened, and small).
+    pruneRollups(store.sqlite, Date.now() - retention.maxAgeMs);
+    if (deleted > 0) {
+      pruneAlertEvents(store);
+      await pruneOrphans(store.sqlite, () => ingest.forgetIds(), { pause: yieldToIngest });
+    }
+  });
   return {
     writeEvents: (agent, batch) => writes.run(() => ingest.writeIn(agent, decodedFor(batch, "rows"))),
     recordHeartbeat: (agent, beat) => writes.run(() => recordHeartbeat(store, agent, beat)),
@@ -136,26 +147,15 @@ export function startWritingElsewhere(store: Store, events: EventStore): Writer 
       .catch((error) => log.error({ err: error }, "counting the stored events failed"));
   void count();
   checkHostsHealth(store);
-  let pruning = false;
-  setInterval(() => {
-    if (pruning) return;
-    pruning = true;
-    const retention = currentRetention(store);
+  everyRetention(store, async (retention) => {
     const nowMs = Date.now();
-    events
-      .prune(retention, nowMs)
-      .then(async (deleted) => {
-        // What retention keeps is whole days there: an alert keeps its events from the oldest day on.
-        const keptFromNs = BigInt(Math.floor((nowMs - retention.maxAgeMs) / DAY_MS) * DAY_MS) * 1_000_000n;
-        pruneAlertEvents(store, keptFromNs);
-        if (deleted > 0) log.info({ deleted }, "retention deleted events");
-        await count();
-      })
-      .catch((error) => log.error({ err: error }, "retention failed"))
-      .finally(() => {
-        pruning = false;
-      });
-  }, RETENTION_EVERY_MS).unref();
+    const deleted = await events.prune(retention, nowMs);
+    // What retention keeps is whole days there: an alert keeps its events from the oldest day on.
+    const keptFromNs = BigInt(Math.floor((nowMs - retention.maxAgeMs) / DAY_MS) * DAY_MS) * 1_000_000n;
+    pruneAlertEvents(store, keptFromNs);
+    if (deleted > 0) log.info({ deleted }, "retention deleted events");
+    await count();
+  });
   return {
     writeEvents: async (agent, batch) => {
       const result = await ingest.write(agent, decodedFor(batch, "events"));

@@ -40,7 +40,7 @@ export type BacktestProgress = { step: string; done: number; total: number };
 
 /**
  * What a draft policy would have done over stored events in [sinceMs, untilMs), per rule and host, judged by the
- * same matcher the agent uses. Events that look the same to every rule are judged once (see eventGroups); the work
+ * same matcher the agent uses. Events that look the same to every rule are judged once (see EventStore.groups); the work
  * is done in slices of time, reported through onProgress, letting ingest run in between.
  */
 export async function backtest(
@@ -72,21 +72,21 @@ export async function backtest(
     const step = `${type} events`;
     const onSlice = (done: number) =>
       onProgress({ step, done: index * SLICES + done, total: types.length * SLICES });
-    if (selected.length === 0) onSlice(SLICES); // nothing could match
-    const groups =
-      selected.length === 0
-        ? []
-        : await events.groups(
-            {
-              type,
-              sinceNs: BigInt(input.sinceMs) * 1_000_000n,
-              untilNs: BigInt(input.untilMs) * 1_000_000n,
-              hosts: selected.length < allHosts.length ? selected.map((h) => h.machineId) : undefined,
-              // The rare security types are found fastest by their type; exec events by their programs or files.
-              narrowing: type === "exec" ? narrowing(matcher, type) : undefined,
-            },
-            { slices: SLICES, pause, onSlice },
-          );
+    if (selected.length === 0) {
+      onSlice(SLICES); // nothing could match
+      continue;
+    }
+    const groups = await events.groups(
+      {
+        type,
+        sinceNs: BigInt(input.sinceMs) * 1_000_000n,
+        untilNs: BigInt(input.untilMs) * 1_000_000n,
+        hosts: selected.length < allHosts.length ? selected.map((h) => h.machineId) : undefined,
+        // The rare security types are found fastest by their type; exec events by their programs or files.
+        narrowing: type === "exec" ? narrowing(matcher, type) : undefined,
+      },
+      { slices: SLICES, pause, onSlice },
+    );
     // Newest first, so each rule's first examples are its newest events.
     groups.sort((a, b) => (a.example.time < b.example.time ? 1 : a.example.time > b.example.time ? -1 : 0));
     for (const group of groups) {

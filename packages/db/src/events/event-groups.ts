@@ -108,7 +108,7 @@ export type ProgramFacts = {
  * matches one of `exeGlobs` (SQLite GLOB) when given: a page at a time, so no statement stays open while the
  * caller yields to ingest.
  */
-export function programFacts(
+function programFacts(
   sqlite: Database.Database,
   page: { afterId: number; limit: number; exeGlobs?: string[] },
 ): ProgramFacts[] {
@@ -134,7 +134,7 @@ export function programFacts(
 }
 
 /** Files whose path matches one of `globs` (SQLite GLOB), as ids and paths, for the caller's exact test. */
-export function filesMatching(sqlite: Database.Database, globs: string[]): { id: number; path: string }[] {
+function filesMatching(sqlite: Database.Database, globs: string[]): { id: number; path: string }[] {
   if (globs.length === 0) return [];
   return sqlite
     .prepare(`SELECT id, path FROM files WHERE ${globs.map(() => "path GLOB ?").join(" OR ")}`)

@@ -87,12 +87,12 @@ export function seenParent(ppid: number, first: VigilEvent): ProcessNode {
  * and the subtree of what it forked, each process with what it ran, its exit and the security events it caused.
  * A pid is reused, so each process is found by time: the newest fork of that pid at or before the moment.
  */
-export function processTree(
+export async function processTree(
   sqlite: Database.Database,
   hostId: number,
   pid: number,
   atNs: bigint,
-): ProcessTree | null {
+): Promise<ProcessTree | null> {
   // Each query names its index: without statistics (the store never runs ANALYZE) SQLite would walk the host's
   // events by time instead, 10-100x slower. A pid's own events are few (a pid is reused, a few hundred at most).
   const startOf = sqlite
@@ -127,7 +127,7 @@ export function processTree(
   let truncated = false;
 
   /** The process pid alive at atNs, or null when no event of it exists around then. */
-  function life(p: number, at: bigint) {
+  function life(p: number, at: bigint): ProcessLife | null {
     const start = (startOf.get(hostId, p, at) as bigint | null) ?? null;
     const exit = exitOf.get(hostId, p, at) as { time_ns: bigint; exit_status: bigint | null } | undefined;
     const end = exit?.time_ns ?? FOREVER;
@@ -172,10 +172,24 @@ export function processTree(
   nodes = 1;
   grow(focus.node, focus.start, focus.end, 0);
 
+  return { ancestors: await ancestry(focus, life), focus: focus.node, truncated };
+}
+
+/** A process's life as the views find it: its node, and what growing it and finding its parent need. */
+export type ProcessLife = { node: ProcessNode; start: bigint; since: bigint; end: bigint; first: VigilEvent };
+
+/**
+ * The ancestors of `focus`, oldest first: each the life of its child's parent pid as of the child's start, up to
+ * the oldest recorded (or init); the first parent with no events of its own is known only through its child's.
+ */
+export async function ancestry(
+  focus: ProcessLife,
+  lifeOf: (pid: number, at: bigint) => ProcessLife | null | Promise<ProcessLife | null>,
+): Promise<ProcessNode[]> {
   const ancestors: ProcessNode[] = [];
   let child = focus;
   for (let i = 0; i < MAX_ANCESTORS && child.node.ppid !== null && child.node.ppid > 0; i++) {
-    const parent = life(child.node.ppid, child.since);
+    const parent = await lifeOf(child.node.ppid, child.since);
     if (!parent) {
       ancestors.unshift(seenParent(child.node.ppid, child.first));
       break;
@@ -183,5 +197,5 @@ export function processTree(
     ancestors.unshift(parent.node);
     child = parent;
   }
-  return { ancestors, focus: focus.node, truncated };
+  return ancestors;
 }
