@@ -105,6 +105,12 @@ describe("the analyst console in a browser", () => {
     await page.getByLabel("Password").fill(password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL("**/events");
+    // Typed into before React has taken over the page, the filters lose the text when it does (a busy machine
+    // hydrates late): React marks each element it has hydrated with its props.
+    await page.waitForFunction(() => {
+      const form = document.querySelector("form.filters");
+      return form !== null && Object.keys(form).some((key) => key.startsWith("__reactProps"));
+    });
     return page;
   }
 
